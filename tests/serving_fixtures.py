@@ -1,0 +1,73 @@
+"""Helpers for the export / serving / client tests: tiny stand-in GANs and a running local server.
+
+The stand-ins carry exactly the attributes `export_generator` relies on (DESIGN.md, issue 4), so
+the exporter is tested by duck typing, independently of tfgan_suite.models.
+"""
+
+import socket
+from dataclasses import dataclass, field
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+IMAGE_SHAPE = (8, 8, 1)
+LATENT_DIM = 4
+NUM_CLASSES = 3
+
+
+@dataclass
+class StandInGAN:
+    generator: keras.Model
+    latent_dim: int | None
+    num_classes: int | None
+    variant: str
+    input_kind: str = "latent"
+    image_shape: tuple = IMAGE_SHAPE
+    training_info: dict = field(default_factory=dict)
+
+    def sample(self, n, labels=None, seed=None):
+        """Same recipe as the real models' sample()."""
+        z = tf.random.stateless_normal([n, self.latent_dim], seed=[seed, 0])
+        if self.num_classes:
+            labels = tf.range(n) % self.num_classes if labels is None else tf.constant(labels, tf.int32)
+            return self.generator([z, labels], training=False).numpy()
+        return self.generator(z, training=False).numpy()
+
+
+def _decoder(h):
+    h = keras.layers.Dense(int(np.prod(IMAGE_SHAPE)), activation="tanh")(h)
+    return keras.layers.Reshape(IMAGE_SHAPE)(h)
+
+
+def unconditional_gan(seed=0):
+    keras.utils.set_random_seed(seed)
+    z = keras.Input((LATENT_DIM,), name="z")
+    generator = keras.Model(z, _decoder(keras.layers.Dense(16, activation="relu")(z)))
+    return StandInGAN(
+        generator, LATENT_DIM, None, "standin_mlp",
+        training_info={"dataset": "rings", "epochs": 1, "metrics": {"fid": 12.5}},
+    )
+
+
+def conditional_gan(seed=0):
+    keras.utils.set_random_seed(seed)
+    z = keras.Input((LATENT_DIM,), name="z")
+    labels = keras.Input((), dtype="int32", name="labels")
+    embedded = keras.layers.Embedding(NUM_CLASSES, 4)(labels)
+    h = keras.layers.Concatenate()([z, embedded])
+    generator = keras.Model([z, labels], _decoder(keras.layers.Dense(16, activation="relu")(h)))
+    return StandInGAN(generator, LATENT_DIM, NUM_CLASSES, "standin_cgan")
+
+
+def image_to_image_gan(seed=0):
+    keras.utils.set_random_seed(seed)
+    images = keras.Input(IMAGE_SHAPE, name="images")
+    out = keras.layers.Conv2D(IMAGE_SHAPE[-1], 3, padding="same", activation="tanh")(images)
+    return StandInGAN(keras.Model(images, out), None, None, "standin_pix2pix", input_kind="image")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
