@@ -1,0 +1,1 @@
+"""GAN evaluation: FID, KID, Inception score, precision/recall, feature extractors, callback, CLI."""
