@@ -1,0 +1,6 @@
+"""tfgan-suite: classic GAN variants as Keras models, trained with `fit` under tf.distribute."""
+
+from tfgan_suite.models import VARIANTS, GANModel, build_model, get_variant
+
+__all__ = ["VARIANTS", "GANModel", "build_model", "get_variant"]
+__version__ = "0.1.0"

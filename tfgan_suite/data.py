@@ -1,0 +1,169 @@
+"""One entry point from a dataset name or path to a distributed-ready `tf.data` pipeline.
+
+Sources, in the order they are tried:
+- embedded, needing no download: `mnist_embedded` (MNIST's 10k test images and labels, shipped with
+  the package) and the generated 2-D toys `ring8` and `grid25`;
+- a local `.npz` (arrays `images`/`x` and optionally `labels`/`y`) or a folder of images (labels from
+  sub-folder names);
+- any TFDS name, prepared offline from `manual_dir` when given (the original archives, flat), else
+  downloaded by TFDS.
+Images come out float32 in [-1, 1], shuffled, batched with `drop_remainder`, prefetched.
+"""
+
+import dataclasses
+import gzip
+import os
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+
+from tfgan_suite.toy import TOY_DISTRIBUTIONS, toy_samples
+
+EMBEDDED_IMAGES = ("mnist_embedded",)
+DATA_FILES = Path(__file__).parent / "data_files"
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
+TOY_SIZE = 65536  # points generated for a toy distribution per epoch
+
+
+@dataclasses.dataclass(frozen=True)
+class DatasetInfo:
+    name: str
+    image_shape: tuple
+    num_classes: int | None
+    num_examples: int
+
+
+def embedded_names():
+    return EMBEDDED_IMAGES + TOY_DISTRIBUTIONS
+
+
+def read_idx(path):
+    """An IDX file (MNIST's format), gzipped: magic (0, 0, dtype 0x08, ndim), dims, uint8 data."""
+    with gzip.open(path, "rb") as f:
+        raw = f.read()
+    ndim = raw[3]
+    dims = np.frombuffer(raw, dtype=">u4", count=ndim, offset=4)
+    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
+
+
+def load_arrays(source, split="train"):
+    """(images or points, labels or None, num_classes, name) for the in-memory sources; None for TFDS."""
+    source = str(source)
+    if source == "mnist_embedded":
+        images = read_idx(DATA_FILES / "t10k-images-idx3-ubyte.gz")[..., None]
+        labels = read_idx(DATA_FILES / "t10k-labels-idx1-ubyte.gz").astype(np.int32)
+        return images, labels, 10, source
+    if source in TOY_DISTRIBUTIONS:
+        points, labels = toy_samples(source, TOY_SIZE, seed=0 if split == "train" else 1)
+        return points, labels, int(labels.max()) + 1, source
+    path = Path(source).expanduser()
+    if path.suffix == ".npz":
+        return _load_npz(path)
+    if path.is_dir():
+        return _load_folder(path)
+    if os.sep in source or path.suffix:
+        raise ValueError(f"Dataset path {source!r} is neither an .npz file nor a folder of images.")
+    return None
+
+
+def _load_npz(path):
+    if not path.is_file():
+        raise ValueError(f"No such .npz file: {path}.")
+    with np.load(path) as arrays:
+        key = next((k for k in ("images", "x") if k in arrays), None)
+        if key is None:
+            raise ValueError(f"{path} has arrays {sorted(arrays)}; it needs one called 'images' or 'x' "
+                             "(and optionally 'labels' or 'y').")
+        images = arrays[key]
+        labels = next((arrays[k] for k in ("labels", "y") if k in arrays), None)
+    if images.ndim == 3:
+        images = images[..., None]
+    num_classes = None if labels is None else int(labels.max()) + 1
+    return images, None if labels is None else labels.astype(np.int32), num_classes, str(path)
+
+
+def _load_folder(path):
+    from PIL import Image
+
+    files = sorted(p for p in path.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+    if not files:
+        raise ValueError(f"The folder {path} holds no images ({', '.join(IMAGE_SUFFIXES)}).")
+    classes = sorted({p.parent.relative_to(path).as_posix() for p in files})
+    images = [np.asarray(Image.open(p)) for p in files]
+    shapes = {im.shape for im in images}
+    if len(shapes) > 1:
+        raise ValueError(f"The images in {path} differ in shape ({sorted(shapes)[:4]}...); "
+                         "resize them to one shape first.")
+    images = np.stack(images)
+    if images.ndim == 3:
+        images = images[..., None]
+    if classes == ["."]:
+        return images, None, None, str(path)
+    labels = np.array([classes.index(p.parent.relative_to(path).as_posix()) for p in files], np.int32)
+    return images, labels, len(classes), str(path)
+
+
+def _tfds_source(name, split, manual_dir, data_dir):
+    import tensorflow_datasets as tfds
+
+    if name not in tfds.list_builders():
+        raise ValueError(
+            f"Unknown dataset {name!r}: use an embedded one ({', '.join(embedded_names())}), a TFDS "
+            "name (e.g. mnist, fashion_mnist, cifar10), a .npz file or a folder of images.")
+    builder = tfds.builder(name, data_dir=data_dir)
+    download_config = (tfds.download.DownloadConfig(manual_dir=str(manual_dir))
+                       if manual_dir else None)
+    builder.download_and_prepare(download_config=download_config)
+    features = builder.info.features
+    if "image" not in features or "label" not in features:
+        raise ValueError(f"TFDS dataset {name!r} has features {list(features)}; tfgan-suite needs "
+                         "'image' and 'label'.")
+    dataset = builder.as_dataset(split=split, as_supervised=True)
+    info = DatasetInfo(name, tuple(features["image"].shape), features["label"].num_classes,
+                       builder.info.splits[split].num_examples)
+    return dataset, info
+
+
+def _scale(images):
+    """uint8 images -> float32 in [-1, 1]; points and float data pass as float32."""
+    if images.dtype == tf.uint8:
+        return tf.cast(images, tf.float32) / 127.5 - 1.0
+    return tf.cast(images, tf.float32)
+
+
+def load_dataset(source, batch_size, split="train", with_labels=False, num_replicas=1,
+                 shuffle=True, seed=0, manual_dir=None, data_dir=None):
+    """(dataset, DatasetInfo): batches of images, or (images, labels) with `with_labels`.
+
+    `batch_size` is the GLOBAL batch: it must divide evenly among `num_replicas`.
+    """
+    if batch_size < 1 or batch_size % num_replicas:
+        raise ValueError(
+            f"The global batch size {batch_size} must be a positive multiple of the {num_replicas} "
+            f"replicas, so every replica gets the same share; try {max(1, batch_size // num_replicas) * num_replicas}.")
+    arrays = load_arrays(source, split)
+    if arrays is None:
+        dataset, info = _tfds_source(str(source), split, manual_dir, data_dir)
+    else:
+        images, labels, num_classes, name = arrays
+        info = DatasetInfo(name, tuple(images.shape[1:]), num_classes, len(images))
+        if with_labels and labels is None:
+            raise ValueError(f"Dataset {name!r} has no labels, but a conditional model needs them.")
+        dataset = tf.data.Dataset.from_tensor_slices((images, labels if labels is not None
+                                                      else np.zeros(len(images), np.int32)))
+    if info.num_examples < batch_size:
+        raise ValueError(
+            f"Dataset {info.name!r} ({split}) has {info.num_examples} examples, fewer than one batch "
+            f"of {batch_size}: it would yield no batch. Use a smaller --batch-size or more data.")
+    if shuffle:
+        dataset = dataset.shuffle(min(info.num_examples, 65536), seed=seed,
+                                  reshuffle_each_iteration=True)
+    dataset = dataset.map(
+        (lambda x, y: (_scale(x), tf.cast(y, tf.int32))) if with_labels else (lambda x, y: _scale(x)),
+        num_parallel_calls=tf.data.AUTOTUNE)
+    dataset = dataset.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+    options = tf.data.Options()
+    # In-memory data has no files to shard by; shard by batch across workers.
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return dataset.with_options(options), info

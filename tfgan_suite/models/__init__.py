@@ -1,0 +1,7 @@
+"""GAN variants, found by name through one registry."""
+
+from tfgan_suite.models.base import GANModel
+from tfgan_suite.models.registry import VARIANTS, build_model, get_variant
+from tfgan_suite.models import dcgan, gan  # noqa: F401  (registers the variants)
+
+__all__ = ["GANModel", "VARIANTS", "build_model", "get_variant"]

@@ -1,0 +1,28 @@
+"""One registry: variant name -> model class. Registering also makes the class Keras-serializable."""
+
+import keras
+
+VARIANTS = {}
+
+
+def register_variant(name):
+    def decorate(cls):
+        cls.variant = name
+        VARIANTS[name] = keras.saving.register_keras_serializable(package="tfgan_suite")(cls)
+        return cls
+    return decorate
+
+
+def get_variant(name):
+    try:
+        return VARIANTS[name]
+    except KeyError:
+        raise ValueError(
+            f"Unknown GAN variant {name!r}. Available: {', '.join(sorted(VARIANTS))} "
+            "(`tfgan-suite list` shows them with their papers).") from None
+
+
+def build_model(name, **kwargs):
+    """A ready-to-compile model of variant `name` with its paper's networks for the data's shape,
+    e.g. build_model("dcgan", image_shape=(28, 28, 1), latent_dim=100)."""
+    return get_variant(name).create(**kwargs)

@@ -1,0 +1,6 @@
+"""Generator and discriminator networks, each a Keras model with an explicit `get_config()`."""
+
+from tfgan_suite.networks.dcgan import DCGANDiscriminator, DCGANGenerator
+from tfgan_suite.networks.mlp import MLPDiscriminator, MLPGenerator
+
+__all__ = ["DCGANDiscriminator", "DCGANGenerator", "MLPDiscriminator", "MLPGenerator"]

@@ -1,0 +1,27 @@
+"""How networks take a class condition: the labels arrive as a second input and are one-hot encoded."""
+
+import keras
+from keras import ops
+
+
+def split_inputs(inputs, num_classes):
+    """Returns (x, one-hot labels or None) from `x` or `[x, labels]`, checking it matches `num_classes`."""
+    if num_classes is None:
+        if isinstance(inputs, (list, tuple)):
+            raise ValueError(
+                "This network is unconditional (num_classes=None) but got [x, labels]; "
+                "pass only x, or build the network with num_classes."
+            )
+        return inputs, None
+    if not isinstance(inputs, (list, tuple)) or len(inputs) != 2:
+        raise ValueError(
+            f"This network is conditional on {num_classes} classes: call it on [x, labels] "
+            "with integer labels of shape [batch]."
+        )
+    x, labels = inputs
+    return x, ops.one_hot(ops.cast(labels, "int32"), num_classes)
+
+
+def dense_init():
+    """DCGAN's initialisation (Radford et al. 2015, sec. 4): N(0, 0.02)."""
+    return keras.initializers.RandomNormal(stddev=0.02)

@@ -1,0 +1,121 @@
+"""DCGAN networks (Radford, Metz & Chintala 2015, "Unsupervised Representation Learning with Deep
+Convolutional GANs", sec. 3 "Architecture guidelines"):
+
+- strided convolutions instead of pooling (fractional-strided in the generator);
+- batch normalization in both networks, except the generator output and the discriminator input;
+- no fully connected hidden layers; ReLU in the generator with tanh output; LeakyReLU(0.2) in the
+  discriminator; weights from N(0, 0.02).
+
+Batch normalization is synchronized across replicas so that statistics are those of the global batch:
+training on 1 or N replicas then gives the same result.
+"""
+
+import keras
+from keras import layers, ops
+
+from tfgan_suite.networks.conditioning import dense_init, split_inputs
+
+KERNEL_SIZE = 5
+
+
+def upsampling_plan(image_size):
+    """How many stride-2 steps take a square feature map to `image_size`, and its starting size.
+
+    28 -> (2, 7); 32 -> (3, 4); 64 -> (4, 4). Halve while even and above 4.
+    """
+    steps, size = 0, image_size
+    while size % 2 == 0 and size > 4:
+        size //= 2
+        steps += 1
+    if steps == 0:
+        raise ValueError(
+            f"DCGAN networks need an even image size (e.g. 28, 32, 64); got {image_size}."
+        )
+    return steps, size
+
+
+def _batch_norm():
+    return layers.BatchNormalization(synchronized=True, momentum=0.9, epsilon=1e-5)
+
+
+@keras.saving.register_keras_serializable(package="tfgan_suite")
+class DCGANGenerator(keras.Model):
+    """z (+ one-hot label) -> project to s x s x (filters * 2^(steps-1)) -> stride-2 transposed convs
+    halving the filters -> tanh image of `image_shape`."""
+
+    def __init__(self, latent_dim, image_shape, filters=64, num_classes=None, **kwargs):
+        super().__init__(**kwargs)
+        self.latent_dim = latent_dim
+        self.image_shape = tuple(image_shape)
+        self.filters = filters
+        self.num_classes = num_classes
+        height, width, channels = self.image_shape
+        if height != width:
+            raise ValueError(f"DCGAN networks need square images; got {height}x{width}.")
+        steps, self.start_size = upsampling_plan(height)
+        self.start_filters = filters * 2 ** (steps - 1)
+        self.project = layers.Dense(
+            self.start_size * self.start_size * self.start_filters, use_bias=False,
+            kernel_initializer=dense_init())
+        self.project_norm = _batch_norm()
+        self.up_convs = [
+            layers.Conv2DTranspose(self.start_filters // 2 ** (step + 1), KERNEL_SIZE, strides=2,
+                                   padding="same", use_bias=False, kernel_initializer=dense_init())
+            for step in range(steps - 1)
+        ]
+        self.up_norms = [_batch_norm() for _ in self.up_convs]
+        self.to_image = layers.Conv2DTranspose(
+            channels, KERNEL_SIZE, strides=2, padding="same", activation="tanh",
+            kernel_initializer=dense_init())
+
+    def call(self, inputs, training=False):
+        z, onehot = split_inputs(inputs, self.num_classes)
+        h = z if onehot is None else ops.concatenate([z, onehot], axis=-1)
+        h = self.project_norm(self.project(h), training=training)
+        h = ops.relu(ops.reshape(h, (-1, self.start_size, self.start_size, self.start_filters)))
+        for conv, norm in zip(self.up_convs, self.up_norms):
+            h = ops.relu(norm(conv(h), training=training))
+        return self.to_image(h)
+
+    def get_config(self):
+        return {**super().get_config(), "latent_dim": self.latent_dim,
+                "image_shape": list(self.image_shape), "filters": self.filters,
+                "num_classes": self.num_classes}
+
+
+@keras.saving.register_keras_serializable(package="tfgan_suite")
+class DCGANDiscriminator(keras.Model):
+    """image -> stride-2 convs doubling the filters (no norm on the first) -> one logit.
+
+    A class condition, when given, is concatenated to the flattened features before the logit.
+    """
+
+    def __init__(self, image_shape, filters=64, num_classes=None, **kwargs):
+        super().__init__(**kwargs)
+        self.image_shape = tuple(image_shape)
+        self.filters = filters
+        self.num_classes = num_classes
+        steps, _ = upsampling_plan(self.image_shape[0])
+        self.down_convs = [
+            layers.Conv2D(filters * 2 ** step, KERNEL_SIZE, strides=2, padding="same",
+                          kernel_initializer=dense_init())
+            for step in range(steps)
+        ]
+        # No normalization on the discriminator's input layer (DCGAN guideline).
+        self.down_norms = [_batch_norm() for _ in self.down_convs[1:]]
+        self.flatten = layers.Flatten()
+        self.logit = layers.Dense(1, kernel_initializer=dense_init())
+
+    def call(self, inputs, training=False):
+        x, onehot = split_inputs(inputs, self.num_classes)
+        h = ops.leaky_relu(self.down_convs[0](x), 0.2)
+        for conv, norm in zip(self.down_convs[1:], self.down_norms):
+            h = ops.leaky_relu(norm(conv(h), training=training), 0.2)
+        h = self.flatten(h)
+        if onehot is not None:
+            h = ops.concatenate([h, onehot], axis=-1)
+        return self.logit(h)
+
+    def get_config(self):
+        return {**super().get_config(), "image_shape": list(self.image_shape),
+                "filters": self.filters, "num_classes": self.num_classes}
