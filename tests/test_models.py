@@ -1,0 +1,93 @@
+"""The base model's contract: registry, serialization, sampling, and clear errors for bad data."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import tfgan_suite
+from helpers import tiny_images, tiny_model
+from tfgan_suite.tfgan_compat import tfgan
+
+
+def test_registry_lists_foundation_variants_and_names_unknown_ones():
+    assert {"gan", "dcgan"} <= set(tfgan_suite.VARIANTS)
+    with pytest.raises(ValueError, match=r"Unknown GAN variant 'nope'.*dcgan.*gan"):
+        tfgan_suite.build_model("nope", image_shape=(2,))
+
+
+@pytest.mark.parametrize("variant", ["gan", "dcgan"])
+def test_keras_file_round_trip_gives_identical_samples(variant, tmp_path):
+    model = tiny_model(variant)
+    model.fit(tf.data.Dataset.from_tensor_slices(tiny_images(variant, 32)).batch(16), verbose=0)
+    model.training_info = {"dataset": "unit-test"}
+    model.save(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras")
+
+    assert type(loaded) is type(model)
+    assert loaded.training_info == {"dataset": "unit-test"}
+    np.testing.assert_array_equal(loaded.sample(8, seed=7), model.sample(8, seed=7))
+    # Compiled from its saved compile config, with the optimizer state restored.
+    assert loaded.g_optimizer.iterations.numpy() == model.g_optimizer.iterations.numpy() == 2
+
+
+def test_sample_is_deterministic_for_a_seed_and_matches_the_export_draw():
+    model = tiny_model("dcgan")
+    first, again, other = model.sample(4, seed=3), model.sample(4, seed=3), model.sample(4, seed=4)
+    np.testing.assert_array_equal(first, again)
+    assert not np.allclose(first, other)
+    assert first.shape == (4, 28, 28, 1) and np.abs(first).max() <= 1.0
+    z = tf.random.stateless_normal([4, 8], seed=[3, 0])
+    np.testing.assert_array_equal(model.generator(z, training=False).numpy(), first)
+
+
+def test_conditional_sampling_checks_labels():
+    model = tiny_model("gan", num_classes=3)
+    assert model.sample(5, labels=[0, 1, 2, 2, 1], seed=0).shape == (5, 2)
+    assert model.sample(5, seed=0).shape == (5, 2)  # labels default to 0, 1, 2, 0, 1
+    with pytest.raises(ValueError, match=r"labels must lie in \[0, 2\]; got \[3\]"):
+        model.sample(2, labels=[0, 3])
+    with pytest.raises(ValueError, match="labels must be 2 integers"):
+        model.sample(2, labels=[0, 1, 2])
+    with pytest.raises(ValueError, match="unconditional; do not pass labels"):
+        tiny_model("gan").sample(2, labels=[0, 1])
+
+
+@pytest.mark.parametrize("images, message", [
+    (np.zeros((32, 14, 14, 1), np.float32), r"take images of shape \(28, 28, 1\); the data has \(14, 14, 1\)"),
+    (np.zeros((32, 28, 28), np.float32), r"take images of shape \(28, 28, 1\); the data has \(28, 28\)"),
+    (np.zeros((32, 28, 28, 1), np.uint8), r"must be float32 scaled to .*\[-1, 1\]; got <dtype: 'uint8'>"),
+])
+def test_fit_rejects_images_the_networks_cannot_take(images, message):
+    model = tiny_model("dcgan")
+    with pytest.raises(ValueError, match=message):
+        model.fit(tf.data.Dataset.from_tensor_slices(images).batch(16), verbose=0)
+
+
+def test_conditional_model_needs_labelled_batches():
+    model = tiny_model("gan", num_classes=3)
+    with pytest.raises(ValueError, match=r"must yield \(images, labels\) batches"):
+        model.fit(tf.data.Dataset.from_tensor_slices(tiny_images("gan", 32)).batch(16), verbose=0)
+    labels = np.arange(32, dtype=np.int32) % 3
+    history = model.fit(tf.data.Dataset.from_tensor_slices((tiny_images("gan", 32), labels)).batch(16),
+                        verbose=0)
+    assert np.isfinite(history.history["d_loss"][0])
+
+
+def test_minimax_generator_loss_option_trains_and_round_trips(tmp_path):
+    model = tiny_model("gan", generator_loss="minimax")
+    model.fit(tf.data.Dataset.from_tensor_slices(tiny_images("gan", 32)).batch(16), verbose=0)
+    model.save(tmp_path / "m.keras")
+    assert keras.models.load_model(tmp_path / "m.keras").generator_loss_kind == "minimax"
+    with pytest.raises(ValueError, match="generator_loss must be one of"):
+        tiny_model("gan", generator_loss="wasserstein")
+
+
+def test_tfgan_shim_gives_tfgan_losses_and_eval():
+    logits = tf.constant([[0.0], [2.0]])
+    loss = tfgan.losses.wargs.modified_generator_loss(
+        logits, reduction=tf.compat.v1.losses.Reduction.NONE)
+    np.testing.assert_allclose(loss.numpy().ravel(), -np.log(1 / (1 + np.exp(-logits.numpy().ravel()))),
+                               rtol=1e-5)
+    same = tf.random.stateless_normal([64, 4], seed=[0, 0])
+    assert abs(float(tfgan.eval.frechet_classifier_distance_from_activations(same, same))) < 1e-3
