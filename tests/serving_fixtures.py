@@ -71,3 +71,33 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def export_test_models(base):
+    """The served tree used by the server tests: two versions of `uncond` (different weights),
+    one of `cond` and one of `i2i`. Returns the stand-ins by (name, version)."""
+    from export import export_generator
+
+    models = {
+        ("uncond", 1): unconditional_gan(seed=1),
+        ("uncond", 2): unconditional_gan(seed=2),
+        ("cond", 1): conditional_gan(),
+        ("i2i", 1): image_to_image_gan(),
+    }
+    for (name, version), model in models.items():
+        export_generator(model, base, name, version=version)
+    return models
+
+
+def served_model_entries(base):
+    """Every version policy over the same tree: `uncond` with all versions and labels, plus the
+    same directory as `latest` (default policy) and as `specific` version 1."""
+    from serving.model_config import ModelEntry
+
+    return [
+        ModelEntry("uncond", str(base / "uncond"), policy="all", labels={"stable": 1, "canary": 2}),
+        ModelEntry("uncond_latest", str(base / "uncond")),
+        ModelEntry("uncond_v1", str(base / "uncond"), policy="specific", versions=(1,)),
+        ModelEntry("cond", str(base / "cond")),
+        ModelEntry("i2i", str(base / "i2i")),
+    ]

@@ -1,0 +1,192 @@
+"""gRPC client for exported generators behind TF Serving (or serving.local_server).
+
+Numpy in, numpy out; knows nothing of training code, only the export contract (DESIGN.md §5):
+
+    from serving.client import GeneratorClient
+    with GeneratorClient("localhost:8500", "dcgan_mnist") as client:
+        images = client.sample(16, seed=0)              # float32 [16, H, W, C] in [-1, 1]
+        stable = client.select(label="stable").sample(16, seed=0)
+
+Every failure is a `ServingError` carrying the gRPC status code and the server's message.
+Only UNAVAILABLE is retried (with exponential backoff): other codes are answers, not accidents.
+"""
+
+import time
+
+import grpc
+import numpy as np
+import tensorflow as tf
+from tensorflow_serving.apis import (
+    get_model_metadata_pb2,
+    get_model_status_pb2,
+    model_service_pb2_grpc,
+    predict_pb2,
+    prediction_service_pb2_grpc,
+)
+
+from serving.errors import ServingError, status_code_from_int
+
+DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024  # gRPC's own default (4 MiB) is 80 CIFAR batches of 64 short
+
+
+class GeneratorClient:
+    def __init__(self, target, model, version=None, label=None, *, timeout_seconds=30.0, max_attempts=4,
+                 backoff_seconds=0.1, max_backoff_seconds=2.0, max_message_bytes=DEFAULT_MAX_MESSAGE_BYTES,
+                 tls=False, root_certificates=None, private_key=None, certificate_chain=None, channel=None):
+        if version is not None and label is not None:
+            raise ValueError("give a version or a label, not both")
+        if max_attempts < 1:
+            raise ValueError(f"max_attempts must be >= 1, got {max_attempts}")
+        self.target = target
+        self.model = model
+        self.version = version
+        self.label = label
+        self.timeout_seconds = timeout_seconds
+        self.max_attempts = max_attempts
+        self.backoff_seconds = backoff_seconds
+        self.max_backoff_seconds = max_backoff_seconds
+        self._owns_channel = channel is None
+        self._channel = channel or self._open_channel(
+            target, max_message_bytes, tls, root_certificates, private_key, certificate_chain
+        )
+        self._predict = prediction_service_pb2_grpc.PredictionServiceStub(self._channel)
+        self._models = model_service_pb2_grpc.ModelServiceStub(self._channel)
+        self._signatures = None
+
+    @staticmethod
+    def _open_channel(target, max_message_bytes, tls, root_certificates, private_key, certificate_chain):
+        options = [
+            ("grpc.max_receive_message_length", max_message_bytes),
+            ("grpc.max_send_message_length", max_message_bytes),
+        ]
+        if tls:
+            credentials = grpc.ssl_channel_credentials(root_certificates, private_key, certificate_chain)
+            return grpc.secure_channel(target, credentials, options=options)
+        return grpc.insecure_channel(target, options=options)
+
+    def select(self, version=None, label=None):
+        """The same model at another version or label, sharing this client's channel and settings."""
+        if version is not None and label is not None:
+            raise ValueError("give a version or a label, not both")
+        clone = object.__new__(GeneratorClient)
+        clone.__dict__.update(self.__dict__, version=version, label=label, _owns_channel=False, _signatures=None)
+        return clone
+
+    def close(self):
+        if self._owns_channel:
+            self._channel.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- generation -----------------------------------------------------------------------
+    def sample(self, n, seed, labels=None):
+        """`n` images drawn from the `sample` signature; the same seed gives the same images."""
+        return self._sample("sample", "images", n, seed, labels)
+
+    def sample_png(self, n, seed, labels=None):
+        """Like `sample`, as a list of PNG-encoded images (bytes)."""
+        return list(self._sample("sample_png", "images_bytes", n, seed, labels))
+
+    def generate(self, z, labels=None):
+        """Images for the latent vectors `z` [N, latent_dim] (and class `labels` [N] when conditional)."""
+        inputs = {"z": np.asarray(z, np.float32)}
+        if labels is not None:
+            inputs["labels"] = np.asarray(labels, np.int32)
+        return self.predict("serving_default", inputs)["images"]
+
+    def translate(self, images):
+        """Image-to-image models: translated images for `images` [N, H, W, C] in [-1, 1]."""
+        return self.predict("serving_default", {"images": np.asarray(images, np.float32)})["images"]
+
+    def _sample(self, signature, output, n, seed, labels):
+        inputs = {"num_samples": np.int32(n), "seed": np.int32(seed)}
+        if "labels" in self.signatures().get(signature, {}).get("inputs", {}):
+            # An empty list asks the model for its default labels (range(n) % num_classes).
+            inputs["labels"] = np.asarray([] if labels is None else labels, np.int32)
+        elif labels is not None:
+            raise ValueError(f"model {self.model!r} is not conditional; it takes no labels")
+        return self.predict(signature, inputs, output_filter=[output])[output]
+
+    def predict(self, signature, inputs, output_filter=None):
+        """Any signature: dict of numpy arrays in, dict of numpy arrays out."""
+        request = predict_pb2.PredictRequest()
+        self._fill_spec(request.model_spec, signature)
+        for name, value in inputs.items():
+            request.inputs[name].CopyFrom(tf.make_tensor_proto(value))
+        request.output_filter.extend(output_filter or [])
+        response = self._call(self._predict.Predict, request)
+        return {name: tf.make_ndarray(proto) for name, proto in response.outputs.items()}
+
+    # -- introspection --------------------------------------------------------------------
+    def metadata(self):
+        """{"name", "version", "signatures": {sig: {"inputs"|"outputs": {alias: {"dtype", "shape"}}}}}."""
+        request = get_model_metadata_pb2.GetModelMetadataRequest(metadata_field=["signature_def"])
+        self._fill_spec(request.model_spec)
+        response = self._call(self._predict.GetModelMetadata, request)
+        signature_map = get_model_metadata_pb2.SignatureDefMap()
+        response.metadata["signature_def"].Unpack(signature_map)
+        return {
+            "name": response.model_spec.name,
+            "version": response.model_spec.version.value,
+            "signatures": {
+                name: {"inputs": _tensor_infos(sig.inputs), "outputs": _tensor_infos(sig.outputs)}
+                for name, sig in signature_map.signature_def.items()
+                if not name.startswith("__")  # __saved_model_init_op is not callable
+            },
+        }
+
+    def signatures(self):
+        if self._signatures is None:
+            self._signatures = self.metadata()["signatures"]
+        return self._signatures
+
+    def status(self):
+        """[{"version", "state" ("AVAILABLE", ...), "error_code" ("OK", ...), "error_message"}] per version."""
+        request = get_model_status_pb2.GetModelStatusRequest()
+        self._fill_spec(request.model_spec)
+        response = self._call(self._models.GetModelStatus, request)
+        state_name = get_model_status_pb2.ModelVersionStatus.State.Name
+        return [
+            {
+                "version": entry.version,
+                "state": state_name(entry.state),
+                "error_code": status_code_from_int(entry.status.error_code).name,
+                "error_message": entry.status.error_message,
+            }
+            for entry in response.model_version_status
+        ]
+
+    # -- plumbing -------------------------------------------------------------------------
+    def _fill_spec(self, spec, signature=None):
+        spec.name = self.model
+        if self.version is not None:
+            spec.version.value = int(self.version)
+        elif self.label is not None:
+            spec.version_label = self.label
+        if signature:
+            spec.signature_name = signature
+
+    def _call(self, rpc, request):
+        delay, attempt = self.backoff_seconds, 1
+        while True:
+            try:
+                return rpc(request, timeout=self.timeout_seconds)
+            except grpc.RpcError as error:
+                if error.code() != grpc.StatusCode.UNAVAILABLE or attempt >= self.max_attempts:
+                    raise ServingError(error.code(), error.details() or "") from None
+            time.sleep(delay)
+            delay, attempt = min(delay * 2, self.max_backoff_seconds), attempt + 1
+
+
+def _tensor_infos(infos):
+    return {
+        alias: {
+            "dtype": tf.as_dtype(info.dtype).name,
+            "shape": None if info.tensor_shape.unknown_rank else [d.size for d in info.tensor_shape.dim],
+        }
+        for alias, info in infos.items()
+    }
