@@ -46,6 +46,13 @@ def next_version(model_dir):
     return max(versions, default=0) + 1
 
 
+def _after_checks(value, *assertions):
+    """`value`, usable only once the assertions passed: in a graph, ops without a data dependency
+    on an assert may run first and fail with a less helpful message."""
+    with tf.control_dependencies([a for a in assertions if a is not None]):
+        return tf.identity(value)
+
+
 class _Signatures:
     """The serving functions of one model; inputs named as in the export contract (DESIGN.md §5)."""
 
@@ -61,16 +68,21 @@ class _Signatures:
 
     def _checked_labels(self, labels):
         # A clear INVALID_ARGUMENT instead of an embedding lookup error deep in the graph.
-        tf.debugging.assert_non_negative(labels, message="labels must be >= 0")
-        tf.debugging.assert_less(labels, self.num_classes, message=f"labels must be < num_classes={self.num_classes}")
-        return labels
+        return _after_checks(
+            labels,
+            tf.debugging.assert_non_negative(labels, message="labels must be >= 0"),
+            tf.debugging.assert_less(labels, self.num_classes, message=f"labels must be < num_classes={self.num_classes}"),
+        )
 
     def _latents(self, num_samples, seed, labels=None):
-        tf.debugging.assert_positive(num_samples, message="num_samples must be >= 1")
-        tf.debugging.assert_less_equal(
-            num_samples, self.max_samples, message=f"num_samples must be <= {self.max_samples}"
+        num_samples = _after_checks(
+            num_samples,
+            tf.debugging.assert_positive(num_samples, message="num_samples must be >= 1"),
+            tf.debugging.assert_less_equal(
+                num_samples, self.max_samples, message=f"num_samples must be <= {self.max_samples}"
+            ),
         )
-        tf.debugging.assert_non_negative(seed, message="seed must be >= 0")
+        seed = _after_checks(seed, tf.debugging.assert_non_negative(seed, message="seed must be >= 0"))
         z = tf.random.stateless_normal([num_samples, self.latent_dim], seed=tf.stack([seed, 0]))
         if labels is None:
             return z, None
@@ -78,8 +90,11 @@ class _Signatures:
         labels = tf.cond(
             tf.size(labels) == 0, lambda: tf.range(num_samples) % self.num_classes, lambda: labels
         )
-        tf.debugging.assert_equal(
-            tf.size(labels), num_samples, message="labels must be empty or hold num_samples values"
+        labels = _after_checks(
+            labels,
+            tf.debugging.assert_equal(
+                tf.size(labels), num_samples, message="labels must be empty or hold num_samples values"
+            ),
         )
         return z, labels
 
