@@ -2,6 +2,8 @@
 
 import math
 import os
+import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -24,15 +26,21 @@ def register(subparsers):
     parser.add_argument("--poll-seconds", type=float, default=1.0, help="how often new versions are looked for")
     parser.add_argument("--local", action="store_true", help="use the local server even if TF Serving is installed")
     parser.add_argument("--write-config", metavar="FILE", help="only write models.config for these models, then exit")
+    parser.add_argument(
+        "--config-base", metavar="DIR",
+        help="with --write-config: the model base as the server sees it (e.g. /models in the container)",
+    )
     parser.set_defaults(func=serve)
 
 
 def serve(args):
     entries = entries_for_base(args.model_base, args.model)
     if args.write_config:
+        if args.config_base:
+            entries = [replace(e, base_path=str(Path(args.config_base) / e.name)) for e in entries]
         print(write_models_config(entries, args.write_config))
         return 0
-    config = write_models_config(entries, Path(args.model_base) / "models.config")
+    config = write_models_config(entries, Path(tempfile.mkdtemp(prefix="tfgan-serve-")) / "models.config")
     binary = None if args.local else tf_serving_binary()
     if binary:
         # Replace this process, so SIGTERM reaches TF Serving directly.

@@ -47,7 +47,7 @@ class ModelEntry:
 
     def to_proto(self):
         config = model_server_config_pb2.ModelConfig(
-            name=self.name, base_path=str(Path(self.base_path).resolve()), model_platform="tensorflow"
+            name=self.name, base_path=self.base_path, model_platform="tensorflow"
         )
         policy = config.model_version_policy
         if self.policy == "latest":
@@ -91,6 +91,6 @@ def read_models_config(path):
 
 def entries_for_base(model_base, model_names=None):
     """Every model directory under `model_base` (or the named ones), each with the default policy."""
-    base = Path(model_base)
+    base = Path(model_base).resolve()  # TF Serving wants absolute base paths
     names = model_names or sorted(p.name for p in base.iterdir() if p.is_dir() and not p.name.startswith("."))
     return [ModelEntry(name=name, base_path=str(base / name)) for name in names]

@@ -7,13 +7,12 @@ from unittest import mock
 import grpc
 import numpy as np
 import pytest
-import tensorflow as tf
 
 from serving.client import GeneratorClient
 from serving.errors import ServingError
 from serving.launcher import start_server, tf_serving_binary
 from serving.local_server import LocalServer
-from serving_fixtures import IMAGE_SHAPE, LATENT_DIM, NUM_CLASSES, export_test_models, served_model_entries
+from serving_fixtures import IMAGE_SHAPE, LATENT_DIM, export_test_models, served_model_entries
 
 ATOL = 1e-6  # graph vs eager Keras kernels may differ in the last bit
 

@@ -3,9 +3,6 @@ config files, and clean shutdown. Every bad request is followed by a good one (s
 
 import base64
 import json
-import signal
-import subprocess
-import sys
 import urllib.error
 import urllib.request
 

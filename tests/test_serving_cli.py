@@ -1,0 +1,100 @@
+"""`tfgan-suite serve` / `sample --server` entry points and the shipped deployment files."""
+
+import argparse
+import re
+import signal
+import subprocess
+import sys
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from serving import cli
+from serving.client import GeneratorClient
+from serving.launcher import BATCHING_PARAMETERS, DEPLOY_DIR, MONITORING_CONFIG
+from serving.local_server import LocalServer
+from serving.model_config import entries_for_base, read_models_config
+from serving_fixtures import IMAGE_SHAPE, export_test_models, free_port
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory):
+    base = tmp_path_factory.mktemp("served")
+    export_test_models(base)
+    return base
+
+
+def parse(argv):
+    parser = argparse.ArgumentParser(prog="tfgan-suite")
+    cli.register(parser.add_subparsers(dest="command", required=True))
+    return parser.parse_args(argv)
+
+
+def test_write_config_for_a_container(base, tmp_path):
+    args = parse(["serve", "--model-base", str(base), "--model", "cond", "--model", "uncond",
+                  "--write-config", str(tmp_path / "models.config"), "--config-base", "/models"])
+    assert args.func(args) == 0
+    entries = read_models_config(tmp_path / "models.config")
+    assert [(e.name, e.base_path, e.policy) for e in entries] == [
+        ("cond", "/models/cond", "latest"), ("uncond", "/models/uncond", "latest")]
+
+
+def test_sample_from_server_writes_a_grid_or_one_png_per_image(base, tmp_path):
+    with LocalServer(entries_for_base(base, ["cond"]), poll_seconds=0) as server:
+        args = SimpleNamespace(server=f"127.0.0.1:{server.grpc_port}", model="cond", version=None, label=None,
+                               num=5, seed=0, labels=[0, 1, 2, 0, 1], out=str(tmp_path / "grid.png"), grid=True)
+        assert cli.sample_from_server(args) == 0
+        height, width = IMAGE_SHAPE[:2]
+        assert Image.open(tmp_path / "grid.png").size == (3 * width, 2 * height)  # 5 images: 3 columns, 2 rows
+
+        args.grid, args.out, args.labels = False, str(tmp_path / "one" / "img.png"), None
+        assert cli.sample_from_server(args) == 0
+        written = sorted(p.name for p in (tmp_path / "one").iterdir())
+        assert written == [f"img_{i}.png" for i in range(5)]
+        pixels = np.array(Image.open(tmp_path / "one" / "img_0.png"))
+        with GeneratorClient(args.server, "cond") as client:
+            expected = np.round((client.sample(5, 0)[0, ..., 0] + 1) * 127.5)
+        np.testing.assert_allclose(pixels, expected, atol=1)
+
+
+def test_serve_command_serves_until_sigterm(base):
+    port = free_port()
+    code = (
+        "import argparse, sys; from serving import cli\n"
+        "p = argparse.ArgumentParser(); cli.register(p.add_subparsers())\n"
+        "a = p.parse_args(sys.argv[1:]); sys.exit(a.func(a))\n"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", code, "serve", "--model-base", str(base), "--model", "uncond", "--local",
+         "--grpc-port", str(port), "--rest-port", "0"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        with GeneratorClient(f"127.0.0.1:{port}", "uncond", max_attempts=60, backoff_seconds=1,
+                             max_backoff_seconds=1, timeout_seconds=5) as client:  # retried while starting
+            assert [s["state"] for s in client.status()] == ["AVAILABLE"]
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+
+def test_batching_parameters_follow_tf_serving_rules():
+    text = BATCHING_PARAMETERS.read_text()
+    max_batch = int(re.search(r"max_batch_size \{ value: (\d+) \}", text).group(1))
+    allowed = [int(v) for v in re.findall(r"allowed_batch_sizes: (\d+)", text)]
+    assert allowed == sorted(allowed) and allowed[-1] == max_batch  # session_bundle_config.proto
+    for field in ("batch_timeout_micros", "max_enqueued_batches", "num_batch_threads"):
+        assert re.search(field + r" \{ value: \d+ \}", text)
+
+
+def test_deployment_files_reference_each_other():
+    assert 'path: "/monitoring/prometheus/metrics"' in MONITORING_CONFIG.read_text()
+    compose = (DEPLOY_DIR / "docker-compose.yml").read_text()
+    assert "image: tensorflow/serving" in compose
+    assert "--model_config_file=/models/models.config" in compose
+    assert f"--monitoring_config_file=/config/{MONITORING_CONFIG.name}" in compose
+    assert '"127.0.0.1:8500:8500"' in compose
