@@ -132,6 +132,14 @@ def _scale(images):
     return tf.cast(images, tf.float32)
 
 
+def _scaled_images(images, labels):
+    return _scale(images)
+
+
+def _scaled_with_labels(images, labels):
+    return _scale(images), tf.cast(labels, tf.int32)
+
+
 def load_dataset(source, batch_size, split="train", with_labels=False, num_replicas=1,
                  shuffle=True, seed=0, manual_dir=None, data_dir=None):
     """(dataset, DatasetInfo): batches of images, or (images, labels) with `with_labels`.
@@ -159,9 +167,8 @@ def load_dataset(source, batch_size, split="train", with_labels=False, num_repli
     if shuffle:
         dataset = dataset.shuffle(min(info.num_examples, 65536), seed=seed,
                                   reshuffle_each_iteration=True)
-    dataset = dataset.map(
-        (lambda x, y: (_scale(x), tf.cast(y, tf.int32))) if with_labels else (lambda x, y: _scale(x)),
-        num_parallel_calls=tf.data.AUTOTUNE)
+    dataset = dataset.map(_scaled_with_labels if with_labels else _scaled_images,
+                          num_parallel_calls=tf.data.AUTOTUNE)
     dataset = dataset.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
     options = tf.data.Options()
     # In-memory data has no files to shard by; shard by batch across workers.
