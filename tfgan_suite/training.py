@@ -13,7 +13,7 @@ import numpy as np
 from tfgan_suite.data import load_dataset
 from tfgan_suite.distribute import make_strategy
 from tfgan_suite.images import save_samples_png
-from tfgan_suite.models import build_model
+from tfgan_suite.models import build_model, get_variant
 
 
 class TrainingDiverged(RuntimeError):
@@ -70,6 +70,7 @@ def train(variant, data="mnist_embedded", epochs=5, batch_size=64, strategy="def
         raise FileExistsError(
             f"{out} holds an interrupted run ({backup_dir}). Pass --resume to continue it, or choose "
             "another --out.")
+    conditional = conditional or get_variant(variant).requires_labels
     strategy = make_strategy(strategy)
     dataset, info = load_dataset(data, batch_size, with_labels=conditional,
                                  num_replicas=strategy.num_replicas_in_sync, seed=seed,

@@ -35,6 +35,8 @@ class GANModel(keras.Model):
     input_kind = "latent"  # "latent": G maps z -> image; "image": image-to-image models
     n_critic = 1           # discriminator steps per generator step
     extra_metrics = ()     # names of the variant's own logged terms, besides d_loss and g_loss
+    requires_labels = False  # conditional by design (cGAN, ACGAN...): trained on (images, labels)
+    networks = ("generator", "discriminator")  # constructor arguments that are Keras networks
 
     def __init__(self, generator, discriminator, latent_dim, num_classes=None, seed=0,
                  training_info=None, **kwargs):
@@ -190,6 +192,13 @@ class GANModel(keras.Model):
         first = tf.cast(context.replica_id_in_sync_group, tf.int32) * batch_size
         return noise[first:first + batch_size]
 
+    @staticmethod
+    def global_mean(value):
+        """The mean of `value` over the global batch (all replicas), for statistics that drive an
+        update, such as BEGAN's k_t: every replica must see the same number."""
+        context = tf.distribute.get_replica_context()
+        return context.all_reduce(tf.distribute.ReduceOp.MEAN, ops.mean(value))
+
     def latent_noise(self, images, stream):
         """z ~ N(0, I) for every example of this replica's batch."""
         return self.replica_noise(tf.random.stateless_normal, ops.shape(images)[0],
@@ -227,8 +236,8 @@ class GANModel(keras.Model):
     def get_config(self):
         return {
             **super().get_config(),
-            "generator": keras.saving.serialize_keras_object(self.generator),
-            "discriminator": keras.saving.serialize_keras_object(self.discriminator),
+            **{name: keras.saving.serialize_keras_object(getattr(self, name))
+               for name in self.networks},
             "latent_dim": self.latent_dim,
             "num_classes": self.num_classes,
             "seed": self.seed,
@@ -238,6 +247,6 @@ class GANModel(keras.Model):
     @classmethod
     def from_config(cls, config):
         config = dict(config)
-        for network in ("generator", "discriminator"):
-            config[network] = keras.saving.deserialize_keras_object(config[network])
+        for name in cls.networks:
+            config[name] = keras.saving.deserialize_keras_object(config[name])
         return cls(**config)
