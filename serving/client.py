@@ -11,6 +11,7 @@ Every failure is a `ServingError` carrying the gRPC status code and the server's
 Only UNAVAILABLE is retried (with exponential backoff): other codes are answers, not accidents.
 """
 
+import copy
 import time
 
 import grpc
@@ -68,8 +69,9 @@ class GeneratorClient:
         """The same model at another version or label, sharing this client's channel and settings."""
         if version is not None and label is not None:
             raise ValueError("give a version or a label, not both")
-        clone = object.__new__(GeneratorClient)
-        clone.__dict__.update(self.__dict__, version=version, label=label, _owns_channel=False, _signatures=None)
+        clone = copy.copy(self)
+        clone.version, clone.label = version, label
+        clone._owns_channel, clone._signatures = False, None  # the channel stays this client's to close
         return clone
 
     def close(self):

@@ -128,7 +128,10 @@ class ModelManager:
     def start_polling(self, interval_seconds):
         def run():
             while not self._stop.wait(interval_seconds):
-                self.poll_once()
+                try:
+                    self.poll_once()
+                except Exception:  # e.g. a base path briefly unreadable: keep serving, poll again
+                    log.exception("version poll failed")
 
         self._thread = threading.Thread(target=run, name="version-poller", daemon=True)
         self._thread.start()
