@@ -1,0 +1,76 @@
+"""A Keras callback that evaluates the generator every N epochs during `fit`."""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from tfgan_suite.metrics.evaluate import METRICS, evaluate_images, parse_metrics, sample_batches
+from tfgan_suite.metrics.extractors import get_extractor
+from tfgan_suite.metrics.reference import reference_features
+
+
+class EvaluationCallback(keras.callbacks.Callback):
+    """Every `every_n_epochs` epochs: draw `num_samples` images with `model.sample(n, seed=...)`,
+    compute the chosen metrics against real data, and add them to the epoch's `logs` (so History
+    records them) and, with `log_dir`, to TensorBoard under "evaluation/<metric>[<extractor>]".
+
+    Args:
+      reference: the real data: "mnist_embedded" (default), a TFDS name, a .npz / image folder,
+        or an array of real images in [-1, 1]. Its features are extracted once, at the start of training (and
+        cached on disk as .npz for datasets, see `reference.reference_features`).
+      split, num_reference, data_dir, manual_dir, cache_dir: how to load a dataset `reference`.
+      extractor: a name from `extractors.available_extractors()`.
+      metrics: a subset of ("fid", "kid", "is", "pr").
+      num_samples: generated images per evaluation, drawn in batches of `batch_size` with the
+        fixed seeds seed, seed + 1, ... so successive evaluations see the same latents.
+    """
+
+    def __init__(self, reference="mnist_embedded", extractor="mnist-classifier", metrics=METRICS,
+                 every_n_epochs=1, num_samples=1000, seed=0, batch_size=500, log_dir=None, split="test",
+                 num_reference=10000, data_dir=None, manual_dir=None, cache_dir=None):
+        super().__init__()
+        if every_n_epochs < 1:
+            raise ValueError(f"every_n_epochs must be >= 1; got {every_n_epochs}")
+        self.metrics = parse_metrics(metrics)
+        self.extractor_name = extractor
+        self.reference = reference
+        self.every_n_epochs = every_n_epochs
+        self.num_samples = num_samples
+        self.seed = seed
+        self.batch_size = batch_size
+        self.log_dir = log_dir
+        self._reference_options = dict(split=split, num=num_reference, data_dir=data_dir,
+                                       manual_dir=manual_dir, cache_dir=cache_dir)
+        self._real_features = None
+        self._writer = None
+
+    def on_train_begin(self, logs=None):
+        extractor = get_extractor(self.extractor_name)
+        if self._real_features is None:
+            if isinstance(self.reference, np.ndarray):
+                self._real_features, _ = extractor.extract(self.reference, batch_size=self.batch_size)
+            else:
+                self._real_features, _ = reference_features(
+                    self.reference, extractor=extractor, batch_size=self.batch_size, **self._reference_options
+                )
+        if self.log_dir and self._writer is None:
+            self._writer = tf.summary.create_file_writer(str(self.log_dir))
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every_n_epochs:
+            return
+        images = sample_batches(lambda n, seed: self.model.sample(n, seed=seed), self.num_samples,
+                                self.batch_size, self.seed)
+        results = evaluate_images(images, self._real_features, self.extractor_name, self.metrics, self.batch_size)
+        if logs is not None:
+            logs.update(results)  # the same dict reaches History, which keras calls after us
+        if self._writer is not None:
+            with self._writer.as_default(step=epoch + 1):
+                for name, value in results.items():
+                    tf.summary.scalar(f"evaluation/{name}", value)
+            self._writer.flush()
+
+    def on_train_end(self, logs=None):
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None

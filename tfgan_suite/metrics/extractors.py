@@ -1,0 +1,225 @@
+"""Feature extractors: images in [-1, 1] -> (features, logits), computed batch by batch.
+
+Two kinds, and every reported number names the one it used ("FID[inception]" vs
+"FID[mnist-classifier]"):
+
+- ``inception``: InceptionV3 pool3 (2048-d) and its 1000 ImageNet logits, from
+  ``keras.applications``. Only with it are FIDs comparable to published ones. It needs the ImageNet
+  weights, from the Keras cache or downloaded once; offline without them it raises a clear error.
+- ``<dataset>-classifier``: small LeNet-style classifiers trained on the real data by
+  ``python -m tfgan_suite.metrics.train_classifiers`` and shipped in ``metrics/weights/`` (the
+  recipe TF-GAN used for its MNIST metrics: a conv net whose fc layer gives the features and whose
+  logits give the score). They work offline. Shipped: MNIST and Fashion-MNIST; CIFAR-10 is not,
+  since no copy of it was available to train on.
+"""
+
+import functools
+import json
+import os
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
+CLASSIFIER_DATASETS = ("mnist", "fashion_mnist")
+CLASSIFIER_IMAGE_SHAPE = (28, 28, 1)
+
+INCEPTION = "inception"
+INCEPTION_IMAGE_SIZE = 299
+INCEPTION_WEIGHTS_FILE = "inception_v3_weights_tf_dim_ordering_tf_kernels.h5"
+INCEPTION_WEIGHTS_URL = (
+    "https://storage.googleapis.com/tensorflow/keras-applications/inception_v3/" + INCEPTION_WEIGHTS_FILE
+)
+INCEPTION_WEIGHTS_MD5 = "9a0d58056eeedaa3f26cb7ebd46da564"  # as in keras.applications.inception_v3
+
+# Slack for float round-off when checking that images are in [-1, 1].
+_RANGE_TOLERANCE = 1e-3
+
+
+def classifier_name(dataset):
+    return f"{dataset}-classifier"
+
+
+def available_extractors():
+    """Names accepted by `get_extractor`."""
+    return tuple(classifier_name(d) for d in CLASSIFIER_DATASETS) + (INCEPTION,)
+
+
+def build_classifier(num_classes=10):
+    """LeNet-style classifier for 28x28x1 images in [-1, 1]; layer "features" (128-d) feeds FID/KID/PR.
+
+    Three 3x3 conv/max-pool stages down to 3x3x64, then a 128-unit fc layer and the logits:
+    131k parameters, a 0.56 MB weights file, small enough to ship.
+    """
+    layers = keras.layers
+    return keras.Sequential(
+        [
+            keras.Input(CLASSIFIER_IMAGE_SHAPE),
+            layers.Conv2D(32, 3, padding="same", activation="relu"),
+            layers.MaxPooling2D(),
+            layers.Conv2D(64, 3, padding="same", activation="relu"),
+            layers.MaxPooling2D(),
+            layers.Conv2D(64, 3, padding="same", activation="relu"),
+            layers.MaxPooling2D(),
+            layers.Flatten(),
+            layers.Dense(128, activation="relu", name="features"),
+            layers.Dropout(0.3),
+            layers.Dense(num_classes, name="logits"),
+        ],
+        name="classifier",
+    )
+
+
+def classifier_weights_path(dataset):
+    return WEIGHTS_DIR / f"{classifier_name(dataset)}.weights.h5"
+
+
+def classifier_info_path(dataset):
+    return WEIGHTS_DIR / f"{classifier_name(dataset)}.json"
+
+
+class FeatureExtractor:
+    """A network mapping images in [-1, 1] to (features, logits), run batch by batch.
+
+    Attributes:
+      name: the extractor's name, used in metric names ("FID[<name>]").
+      image_shape: the [H, W, C] it accepts, or None for any size (it resizes).
+      feature_dim, num_classes: widths of the two outputs.
+    """
+
+    def __init__(self, name, network, image_shape=None, preprocess=None):
+        self.name = name
+        self.image_shape = image_shape
+        self._network = network
+        self._preprocess = preprocess or (lambda images: images)
+        features_spec, logits_spec = network.outputs
+        self.feature_dim, self.num_classes = int(features_spec.shape[-1]), int(logits_spec.shape[-1])
+        self._forward = tf.function(
+            lambda images: self._network(self._preprocess(images), training=False), reduce_retracing=True
+        )
+
+    def _check_batch(self, batch):
+        batch = np.asarray(batch, dtype=np.float32)
+        expected = "[N, " + ", ".join(map(str, self.image_shape)) + "]" if self.image_shape else "[N, H, W, 1 or 3]"
+        ok = batch.ndim == 4 and (
+            tuple(batch.shape[1:]) == tuple(self.image_shape) if self.image_shape else batch.shape[-1] in (1, 3)
+        )
+        if not ok:
+            raise ValueError(f"extractor {self.name!r} takes images of shape {expected}; got {batch.shape}")
+        if batch.size and (batch.min() < -1 - _RANGE_TOLERANCE or batch.max() > 1 + _RANGE_TOLERANCE):
+            raise ValueError(
+                f"extractor {self.name!r} takes images in [-1, 1] (the generators' tanh range); got values in "
+                f"[{batch.min():.3g}, {batch.max():.3g}] (for uint8 images use x / 127.5 - 1)"
+            )
+        return batch
+
+    def extract(self, images, batch_size=500):
+        """Features and logits of `images`, computed `batch_size` images at a time.
+
+        Args:
+          images: an array [N, H, W, C], or an iterable of such batches (e.g. a generator drawing
+            samples, or a tf.data.Dataset), so that 50k images never need to be in memory at once.
+          batch_size: images per forward pass when `images` is an array.
+
+        Returns:
+          (features [N, feature_dim], logits [N, num_classes]) float32 numpy arrays.
+        """
+        if isinstance(images, np.ndarray):
+            batches = (images[start : start + batch_size] for start in range(0, len(images), batch_size))
+        else:
+            batches = images
+        features, logits = [], []
+        for batch in batches:
+            batch_features, batch_logits = self._forward(tf.constant(self._check_batch(batch)))
+            features.append(batch_features.numpy())
+            logits.append(batch_logits.numpy())
+        if not features:
+            raise ValueError(f"extractor {self.name!r} got no images")
+        return np.concatenate(features), np.concatenate(logits)
+
+
+def load_classifier(dataset):
+    """The shipped classifier for `dataset` as a keras model (weights from metrics/weights/)."""
+    path = classifier_weights_path(dataset)
+    if not path.exists():
+        raise FileNotFoundError(
+            f"no shipped weights for {classifier_name(dataset)!r} at {path}; "
+            "train them with `python -m tfgan_suite.metrics.train_classifiers`"
+        )
+    info = json.loads(classifier_info_path(dataset).read_text())
+    classifier = build_classifier(info["num_classes"])
+    classifier.load_weights(path)
+    return classifier
+
+
+def _classifier_extractor(dataset):
+    classifier = load_classifier(dataset)
+    network = keras.Model(
+        classifier.inputs, [classifier.get_layer("features").output, classifier.get_layer("logits").output]
+    )
+    return FeatureExtractor(classifier_name(dataset), network, image_shape=CLASSIFIER_IMAGE_SHAPE)
+
+
+def default_keras_cache_dir():
+    """Where keras.utils.get_file caches downloads: $KERAS_HOME, else ~/.keras."""
+    return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras"))
+
+
+def inception_weights_path(cache_dir=None, allow_download=True):
+    """Path of the InceptionV3 ImageNet weights, downloading them into the Keras cache if allowed."""
+    cache_dir = Path(cache_dir) if cache_dir else default_keras_cache_dir()
+    path = cache_dir / "models" / INCEPTION_WEIGHTS_FILE
+    if path.exists():
+        return path
+    offline_hint = (
+        f"FID[{INCEPTION}] needs the InceptionV3 ImageNet weights ({INCEPTION_WEIGHTS_URL}) at {path}. "
+        f"Copy that file there, or use an offline extractor: {', '.join(available_extractors()[:-1])}."
+    )
+    if not allow_download:
+        raise RuntimeError(f"InceptionV3 weights not found and downloading is disabled. {offline_hint}")
+    try:
+        return Path(
+            keras.utils.get_file(
+                INCEPTION_WEIGHTS_FILE, INCEPTION_WEIGHTS_URL, cache_dir=str(cache_dir),
+                cache_subdir="models", file_hash=INCEPTION_WEIGHTS_MD5,
+            )
+        )
+    except Exception as error:  # get_file raises plain Exception on network errors
+        raise RuntimeError(f"could not download the InceptionV3 weights ({error}). {offline_hint}") from error
+
+
+def inception_preprocess(images):
+    """[N, H, W, 1 or 3] in [-1, 1] -> [N, 299, 299, 3] in [-1, 1], InceptionV3's input.
+
+    keras' InceptionV3 expects [-1, 1] (its `preprocess_input` maps [0, 255] there), which is
+    already the generators' range, so only the size and the channels change.
+    """
+    images = tf.image.resize(images, (INCEPTION_IMAGE_SIZE, INCEPTION_IMAGE_SIZE), method="bilinear")
+    if images.shape[-1] == 1:
+        images = tf.tile(images, [1, 1, 1, 3])
+    return images
+
+
+def _inception_extractor(cache_dir=None, allow_download=True):
+    weights = inception_weights_path(cache_dir, allow_download)
+    # classifier_activation=None: the top layer then gives logits, which the Inception score needs.
+    base = keras.applications.InceptionV3(include_top=True, weights=str(weights), classifier_activation=None)
+    network = keras.Model(base.inputs, [base.get_layer("avg_pool").output, base.outputs[0]])
+    return FeatureExtractor(INCEPTION, network, preprocess=inception_preprocess)
+
+
+@functools.lru_cache(maxsize=None)
+def get_extractor(name, allow_download=True):
+    """The extractor called `name` (see `available_extractors()`), built once per process.
+
+    `allow_download` only matters for "inception": False makes a missing weights file an error
+    instead of a download (tests and benchmarks never download).
+    """
+    if name == INCEPTION:
+        return _inception_extractor(allow_download=allow_download)
+    for dataset in CLASSIFIER_DATASETS:
+        if name == classifier_name(dataset):
+            return _classifier_extractor(dataset)
+    raise ValueError(f"unknown extractor {name!r}; available: {', '.join(available_extractors())}")
