@@ -128,3 +128,18 @@ def test_gan_covers_the_ring_of_eight_gaussians():
     modes, quality = mode_coverage(model.sample(4000, seed=1), "ring8")
     print(json.dumps({"ring8_modes": modes, "high_quality": quality}))
     assert modes >= 7 and quality >= 0.8
+
+
+@pytest.mark.slow
+def test_demo_trains_exports_serves_and_samples_over_grpc(tmp_path):
+    from PIL import Image
+
+    result = cli("demo", "--out", str(tmp_path / "demo"), "--epochs", "1", timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    demo = tmp_path / "demo"
+    assert (demo / "models" / "dcgan" / "1" / "saved_model.pb").is_file()
+    assert "sampled over gRPC" in result.stdout
+    # The client process got exactly what the trained Keras model draws for seed 0.
+    served = np.asarray(Image.open(demo / "served_samples.png"))
+    trained = np.asarray(Image.open(demo / "run" / "samples" / "epoch_001.png"))
+    np.testing.assert_array_equal(served, trained)

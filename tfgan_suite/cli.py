@@ -7,6 +7,8 @@ import sys
 # Each module exposes `register(subparsers)`, adding its sub-commands with `set_defaults(func=...)`.
 COMMAND_MODULES = (
     "tfgan_suite.commands",
+    "export.cli",
+    "serving.cli",
 )
 
 

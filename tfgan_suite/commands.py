@@ -37,15 +37,17 @@ def register(subparsers):
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--labels", type=_int_list, help="class per sample, e.g. 0,1,2 (conditional)")
     sample.add_argument("--out", default="samples.png", help="PNG grid to write")
+    sample.add_argument("--no-grid", dest="grid", action="store_false",
+                        help="with --server: one PNG per image (OUT_0.png, ...) instead of a grid")
     sample.set_defaults(func=run_sample)
 
     listing = subparsers.add_parser("list", help="list the GAN variants")
     listing.set_defaults(func=run_list)
 
     demo = subparsers.add_parser(
-        "demo", help="train a DCGAN on the embedded MNIST set for a short budget and sample it")
+        "demo", help="train a DCGAN on the embedded MNIST set, export it, serve it, sample it over gRPC")
     demo.add_argument("--out", default="demo_out")
-    demo.add_argument("--epochs", type=int, default=3)
+    demo.add_argument("--epochs", type=int, default=5)
     demo.set_defaults(func=run_demo)
 
 
@@ -108,12 +110,29 @@ def run_list(args):
 
 
 def run_demo(args):
-    """Trains a small DCGAN on the embedded MNIST test set and writes its sample grids."""
+    """Train -> export -> serve -> sample: a small DCGAN on the embedded MNIST test set, exported as
+    a versioned SavedModel, served (TF Serving if installed, else the local server) and sampled over
+    gRPC by a separate client process."""
+    import subprocess
+
+    from export import export_generator
+    from serving.launcher import start_server
     from tfgan_suite.training import train
 
     out = Path(args.out)
-    train("dcgan", data="mnist_embedded", epochs=args.epochs, batch_size=64, out=out / "run",
-          resume=(out / "run" / "backup").exists(), latent_dim=64, width=32, verbose=2)
-    print(f"samples per epoch: {out / 'run' / 'samples'}")
-    print(f"trained model:     {out / 'run' / 'model.keras'}")
+    run_dir = out / "run"
+    model = train("dcgan", data="mnist_embedded", epochs=args.epochs, batch_size=64, out=run_dir,
+                  resume=(run_dir / "backup").exists(), latent_dim=64, width=32, verbose=2)
+    version_dir = export_generator(model, out / "models", "dcgan")
+    served_grid = out / "served_samples.png"
+    with start_server(out / "models", model_names=["dcgan"]) as server:
+        print(f"serving {version_dir} ({server.kind} server) on gRPC {server.grpc_target}"
+              + (f", REST 127.0.0.1:{server.rest_port}" if server.rest_port else ""))
+        client = [sys.executable, "-m", "tfgan_suite.cli", "sample", "dcgan", "--server",
+                  server.grpc_target, "--num", "64", "--seed", "0", "--out", str(served_grid)]
+        subprocess.run(client, check=True, stdout=subprocess.DEVNULL)
+    print(f"samples per epoch:       {run_dir / 'samples'}")
+    print(f"trained model:           {run_dir / 'model.keras'}")
+    print(f"exported SavedModel:     {version_dir}")
+    print(f"sampled over gRPC:       {served_grid}")
     return 0
