@@ -1,16 +1,13 @@
 """`tfgan-suite serve` (TF Serving when on PATH, else the local server) and `sample --server` support."""
 
-import math
 import os
 import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-from PIL import Image
-
 from serving import local_server
 from serving.client import GeneratorClient
+from serving.images import write_pngs
 from serving.launcher import MONITORING_CONFIG, tf_serving_binary
 from serving.model_config import entries_for_base, write_models_config
 
@@ -55,23 +52,6 @@ def serve(args):
     ])
 
 
-def image_grid(images):
-    """[N, H, W, C] in [-1, 1] -> one uint8 image, tiled as close to square as N allows."""
-    n, h, w, c = images.shape
-    cols = math.ceil(math.sqrt(n))
-    rows = math.ceil(n / cols)
-    pixels = np.round((np.clip(images, -1, 1) + 1) * 127.5).astype(np.uint8)
-    grid = np.zeros((rows * h, cols * w, c), np.uint8)
-    for i, image in enumerate(pixels):
-        r, col = divmod(i, cols)
-        grid[r * h:(r + 1) * h, col * w:(col + 1) * w] = image
-    return grid
-
-
-def _to_pil(pixels):
-    return Image.fromarray(pixels[..., 0] if pixels.shape[-1] == 1 else pixels)
-
-
 def sample_from_server(args):
     """`tfgan-suite sample --server HOST:PORT --model NAME`: sample over gRPC and write PNG(s).
 
@@ -80,15 +60,6 @@ def sample_from_server(args):
     """
     with GeneratorClient(args.server, args.model, version=args.version, label=args.label) as client:
         images = client.sample(args.num, args.seed, labels=args.labels)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if args.grid:
-        _to_pil(image_grid(images)).save(out)
-        written = [out]
-    else:
-        written = [out.with_name(f"{out.stem}_{i}{out.suffix or '.png'}") for i in range(len(images))]
-        for path, image in zip(written, images):
-            _to_pil(image_grid(image[None])).save(path)
-    for path in written:
+    for path in write_pngs(images, args.out, grid=args.grid):
         print(path)
     return 0

@@ -91,3 +91,10 @@ def test_tfgan_shim_gives_tfgan_losses_and_eval():
                                rtol=1e-5)
     same = tf.random.stateless_normal([64, 4], seed=[0, 0])
     assert abs(float(tfgan.eval.frechet_classifier_distance_from_activations(same, same))) < 1e-3
+
+
+def test_uncompiled_model_saves_and_loads(tmp_path):
+    model = tfgan_suite.build_model("gan", image_shape=(2,), latent_dim=4, width=8)
+    model.save(tmp_path / "m.keras")
+    np.testing.assert_array_equal(keras.models.load_model(tmp_path / "m.keras").sample(3, seed=1),
+                                  model.sample(3, seed=1))

@@ -38,7 +38,7 @@ def register(subparsers):
     sample.add_argument("--labels", type=_int_list, help="class per sample, e.g. 0,1,2 (conditional)")
     sample.add_argument("--out", default="samples.png", help="PNG grid to write")
     sample.add_argument("--no-grid", dest="grid", action="store_false",
-                        help="with --server: one PNG per image (OUT_0.png, ...) instead of a grid")
+                        help="one PNG per image (OUT_0.png, ...) instead of a grid")
     sample.set_defaults(func=run_sample)
 
     listing = subparsers.add_parser("list", help="list the GAN variants")
@@ -87,7 +87,7 @@ def run_sample(args):
     import keras
 
     import tfgan_suite  # noqa: F401  (registers the models for loading)
-    from tfgan_suite.images import save_samples_png
+    from tfgan_suite.images import save_samples
 
     if not Path(args.model).is_file():
         return _fail(f"No such model file: {args.model} (give a .keras file, or --server HOST:PORT).")
@@ -96,7 +96,8 @@ def run_sample(args):
         samples = model.sample(args.num, labels=args.labels, seed=args.seed)
     except ValueError as error:
         return _fail(error)
-    print(f"wrote {save_samples_png(args.out, samples)}")
+    for path in save_samples(args.out, samples, grid=args.grid):
+        print(path)
     return 0
 
 

@@ -1,27 +1,8 @@
-"""Pictures of samples: image grids and 2-D scatter plots as PNG, with no plotting library."""
-
-import math
+"""Pictures of samples: image grids (shared with the serving client) and 2-D scatter plots, as PNG."""
 
 import numpy as np
 
-
-def to_uint8(images, value_range=(-1.0, 1.0)):
-    low, high = value_range
-    scaled = (np.asarray(images, np.float32) - low) / (high - low)
-    return np.clip(np.round(scaled * 255), 0, 255).astype(np.uint8)
-
-
-def image_grid(images, columns=None):
-    """[N, H, W, C] images in [-1, 1] -> one uint8 [rows*H, columns*W, C] picture."""
-    images = to_uint8(images)
-    n, height, width, channels = images.shape
-    columns = columns or math.ceil(math.sqrt(n))
-    rows = math.ceil(n / columns)
-    grid = np.zeros((rows * height, columns * width, channels), np.uint8)
-    for i, image in enumerate(images):
-        row, col = divmod(i, columns)
-        grid[row * height:(row + 1) * height, col * width:(col + 1) * width] = image
-    return grid
+from serving.images import save_picture, write_pngs
 
 
 def scatter_image(points, size=256, extent=5.0):
@@ -33,11 +14,10 @@ def scatter_image(points, size=256, extent=5.0):
     return canvas
 
 
-def save_samples_png(path, samples):
-    """Writes images as a grid, or 2-D points as a scatter plot, to a PNG file."""
-    from PIL import Image
-
+def save_samples(out, samples, grid=True):
+    """Writes generated images (a grid, or one PNG each with `grid=False`) or 2-D points (a scatter
+    plot) to PNG; returns the paths written."""
     samples = np.asarray(samples)
-    picture = image_grid(samples) if samples.ndim == 4 else scatter_image(samples)
-    Image.fromarray(picture[..., 0] if picture.shape[-1] == 1 else picture).save(path)
-    return path
+    if samples.ndim == 4:
+        return write_pngs(samples, out, grid=grid)
+    return [save_picture(out, scatter_image(samples))]

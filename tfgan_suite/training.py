@@ -12,7 +12,7 @@ import numpy as np
 
 from tfgan_suite.data import load_dataset
 from tfgan_suite.distribute import make_strategy
-from tfgan_suite.images import save_samples_png
+from tfgan_suite.images import save_samples
 from tfgan_suite.models import build_model, get_variant
 
 
@@ -56,8 +56,8 @@ class SampleGrid(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self.directory.mkdir(parents=True, exist_ok=True)
-        save_samples_png(self.directory / f"epoch_{epoch + 1:03d}.png",
-                         self.model.sample(self.num_samples, seed=self.seed))
+        save_samples(self.directory / f"epoch_{epoch + 1:03d}.png",
+                     self.model.sample(self.num_samples, seed=self.seed))
 
 
 def train(variant, data="mnist_embedded", epochs=5, batch_size=64, strategy="default", out="runs/run",

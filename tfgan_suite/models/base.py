@@ -99,6 +99,8 @@ class GANModel(keras.Model):
         self.g_optimizer.build(self.generator_variables)
 
     def get_compile_config(self):
+        if not self.compiled:
+            return None
         return {"d_optimizer": keras.optimizers.serialize(self.d_optimizer),
                 "g_optimizer": keras.optimizers.serialize(self.g_optimizer)}
 
