@@ -73,6 +73,15 @@ def test_inception_without_weights_offline_is_a_clear_error(tmp_path, monkeypatc
         extractors.get_extractor("inception", allow_download=False)
 
 
+@pytest.mark.slow  # builds InceptionV3 (24M parameters) and runs it at 299x299
+def test_inception_extractor_gives_pool3_features_and_imagenet_logits():
+    extractor = extractors.inception_extractor(weights=None)  # random weights: shapes only
+    gray = np.zeros((3, 28, 28, 1), np.float32)
+    features, logits = extractor.extract(gray, batch_size=2)
+    assert (extractor.name, features.shape, logits.shape) == ("inception", (3, 2048), (3, 1000))
+    assert extractor.extract(np.zeros((2, 32, 32, 3), np.float32))[0].shape == (2, 2048)
+
+
 def test_inception_preprocess_resizes_and_replicates_channels():
     gray = np.linspace(-1, 1, 2 * 28 * 28, dtype=np.float32).reshape(2, 28, 28, 1)
     out = extractors.inception_preprocess(gray).numpy()

@@ -202,10 +202,16 @@ def inception_preprocess(images):
     return images
 
 
-def _inception_extractor(cache_dir=None, allow_download=True):
-    weights = inception_weights_path(cache_dir, allow_download)
+def inception_extractor(weights):
+    """InceptionV3 as an extractor: pool3 ("avg_pool", 2048-d) features and the 1000 ImageNet logits.
+
+    `weights`: path of the ImageNet weights file (see `inception_weights_path`), or None for a
+    random initialisation, whose numbers mean nothing but whose shapes and speed are the real ones.
+    """
     # classifier_activation=None: the top layer then gives logits, which the Inception score needs.
-    base = keras.applications.InceptionV3(include_top=True, weights=str(weights), classifier_activation=None)
+    base = keras.applications.InceptionV3(
+        include_top=True, weights=None if weights is None else str(weights), classifier_activation=None
+    )
     network = keras.Model(base.inputs, [base.get_layer("avg_pool").output, base.outputs[0]])
     return FeatureExtractor(INCEPTION, network, preprocess=inception_preprocess)
 
@@ -218,7 +224,7 @@ def get_extractor(name, allow_download=True):
     instead of a download (tests and benchmarks never download).
     """
     if name == INCEPTION:
-        return _inception_extractor(allow_download=allow_download)
+        return inception_extractor(inception_weights_path(allow_download=allow_download))
     for dataset in CLASSIFIER_DATASETS:
         if name == classifier_name(dataset):
             return _classifier_extractor(dataset)

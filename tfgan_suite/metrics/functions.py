@@ -121,13 +121,21 @@ def _pairwise_distances(rows, columns):
     return tf.sqrt(tf.maximum(squared, 0.0))
 
 
-def _fraction_in_manifold(queries, manifold_points, manifold_radii, block_size):
-    """Fraction of ``queries`` inside the union of balls B(manifold_point, radius)."""
-    inside = []
-    for start in range(0, queries.shape[0], block_size):
-        distances = _pairwise_distances(queries[start : start + block_size], manifold_points)
-        inside.append(tf.reduce_any(distances <= manifold_radii[tf.newaxis, :], axis=1))
-    return float(tf.reduce_mean(tf.cast(tf.concat(inside, axis=0), tf.float64)))
+def _mutual_coverage(real, real_radii, generated, generated_radii, block_size):
+    """(fraction of `generated` inside the real manifold, fraction of `real` inside the generated one).
+
+    One pass over the real-generated distances serves both directions: each block of generated
+    rows is tested against every real ball, and marks the real points inside its own balls.
+    """
+    generated_inside = []
+    real_inside = tf.zeros([real.shape[0]], dtype=tf.bool)
+    for start in range(0, generated.shape[0], block_size):
+        distances = _pairwise_distances(generated[start : start + block_size], real)
+        generated_inside.append(tf.reduce_any(distances <= real_radii[tf.newaxis, :], axis=1))
+        block_radii = generated_radii[start : start + block_size, tf.newaxis]
+        real_inside = real_inside | tf.reduce_any(distances <= block_radii, axis=0)
+    generated_inside = tf.concat(generated_inside, axis=0)
+    return tuple(float(tf.reduce_mean(tf.cast(inside, tf.float64))) for inside in (generated_inside, real_inside))
 
 
 def precision_recall(real_features, generated_features, k=3, block_size=1000):
@@ -151,6 +159,4 @@ def precision_recall(real_features, generated_features, k=3, block_size=1000):
         raise ValueError(f"k must be in [1, {smallest - 1}] (fewer than the samples in each set); got {k}")
     real_radii = _kth_neighbour_radii(real, k, block_size)
     generated_radii = _kth_neighbour_radii(generated, k, block_size)
-    precision = _fraction_in_manifold(generated, real, real_radii, block_size)
-    recall = _fraction_in_manifold(real, generated, generated_radii, block_size)
-    return precision, recall
+    return _mutual_coverage(real, real_radii, generated, generated_radii, block_size)
