@@ -74,13 +74,13 @@ def test_conditional_model_needs_labelled_batches():
     assert np.isfinite(history.history["d_loss"][0])
 
 
-def test_minimax_generator_loss_option_trains_and_round_trips(tmp_path):
-    model = tiny_model("gan", generator_loss="minimax")
+def test_minimax_loss_option_trains_and_round_trips(tmp_path):
+    model = tiny_model("gan", loss="minimax")
     model.fit(tf.data.Dataset.from_tensor_slices(tiny_images("gan", 32)).batch(16), verbose=0)
     model.save(tmp_path / "m.keras")
-    assert keras.models.load_model(tmp_path / "m.keras").generator_loss_kind == "minimax"
-    with pytest.raises(ValueError, match="generator_loss must be one of"):
-        tiny_model("gan", generator_loss="wasserstein")
+    assert keras.models.load_model(tmp_path / "m.keras").adversarial_loss == "minimax"
+    with pytest.raises(ValueError, match="loss must be one of hinge, minimax, non_saturating"):
+        tiny_model("gan", loss="wasserstein")
 
 
 def test_tfgan_shim_gives_tfgan_losses_and_eval():

@@ -34,8 +34,21 @@ def upsampling_plan(image_size):
     return steps, size
 
 
+NORMALIZATIONS = ("batch", "layer", None)
+
+
 def _batch_norm():
     return layers.BatchNormalization(synchronized=True, momentum=0.9, epsilon=1e-5)
+
+
+def _critic_norm(normalization):
+    """The discriminator's normalization: DCGAN's batch norm; layer norm over (H, W, C) for critics
+    whose loss is per example (WGAN-GP's gradient penalty, Gulrajani et al. 2017 sec. 4); or none."""
+    if normalization == "batch":
+        return _batch_norm()
+    if normalization == "layer":
+        return layers.LayerNormalization(axis=(1, 2, 3), epsilon=1e-5)
+    return layers.Identity()
 
 
 @keras.saving.register_keras_serializable(package="tfgan_suite")
@@ -88,13 +101,17 @@ class DCGANDiscriminator(keras.Model):
     """image -> stride-2 convs doubling the filters (no norm on the first) -> one logit.
 
     A class condition, when given, is concatenated to the flattened features before the logit.
+    `normalization`: "batch" (DCGAN), "layer" or None (critics with a per-example penalty).
     """
 
-    def __init__(self, image_shape, filters=64, num_classes=None, **kwargs):
+    def __init__(self, image_shape, filters=64, num_classes=None, normalization="batch", **kwargs):
         super().__init__(**kwargs)
+        if normalization not in NORMALIZATIONS:
+            raise ValueError(f"normalization must be one of {NORMALIZATIONS}; got {normalization!r}.")
         self.image_shape = tuple(image_shape)
         self.filters = filters
         self.num_classes = num_classes
+        self.normalization = normalization
         steps, _ = upsampling_plan(self.image_shape[0])
         self.down_convs = [
             layers.Conv2D(filters * 2 ** step, KERNEL_SIZE, strides=2, padding="same",
@@ -102,7 +119,7 @@ class DCGANDiscriminator(keras.Model):
             for step in range(steps)
         ]
         # No normalization on the discriminator's input layer (DCGAN guideline).
-        self.down_norms = [_batch_norm() for _ in self.down_convs[1:]]
+        self.down_norms = [_critic_norm(normalization) for _ in self.down_convs[1:]]
         self.flatten = layers.Flatten()
         self.logit = layers.Dense(1, kernel_initializer=dense_init())
 
@@ -118,4 +135,5 @@ class DCGANDiscriminator(keras.Model):
 
     def get_config(self):
         return {**super().get_config(), "image_shape": list(self.image_shape),
-                "filters": self.filters, "num_classes": self.num_classes}
+                "filters": self.filters, "num_classes": self.num_classes,
+                "normalization": self.normalization}

@@ -1,0 +1,65 @@
+"""BEGAN: Berthelot, Schumm & Metz 2017, "BEGAN: Boundary Equilibrium Generative Adversarial
+Networks" (arXiv:1703.10717).
+
+An autoencoder discriminator (as EBGAN's) with the L1 reconstruction loss L(v) = |v - D(v)|
+(eq. 1, eta = 1). Objective (eq. 4):
+    L_D = L(x) - k_t L(G(z_D))                          for the discriminator
+    L_G = L(G(z_G))                                     for the generator
+    k_{t+1} = k_t + lambda_k (gamma L(x) - L(G(z_G)))   each step, k_0 = 0, k in [0, 1]
+gamma = E[L(G(z))] / E[L(x)], the diversity ratio, 0.5 by default (the paper shows 0.3 - 0.7);
+lambda_k = 0.001; code size h = 64; Adam with learning rate 1e-4 (the paper halves it when
+M_global stalls; not done here), beta_1 = 0.5. The convergence measure (sec. 3.4.1)
+    M_global = L(x) + |gamma L(x) - L(G(z_G))|
+is logged as `convergence`, and k_t as `k_t`.
+
+The base runs the discriminator step before the generator step, so L(x) in the k update is
+taken at the generator step (after the discriminator's update). Both means are replica-wide
+(`global_mean`), so every replica computes the same k_{t+1}; k is a non-trainable variable that
+replicas write in sync (aggregation "only_first_replica").
+"""
+
+import keras
+import tensorflow as tf
+
+from tfgan_suite import losses
+from tfgan_suite.models.gan import LossVariantGAN
+from tfgan_suite.models.registry import register_variant
+
+
+@register_variant("began")
+class BEGAN(LossVariantGAN):
+    discriminator_kind = "autoencoder"
+    extra_metrics = ("k_t", "convergence")
+
+    def __init__(self, generator, discriminator, latent_dim, gamma=0.5, k_learning_rate=0.001,
+                 **kwargs):
+        if not 0 < gamma <= 1:
+            raise ValueError(f"gamma must be in (0, 1]; got {gamma}.")
+        self.gamma = float(gamma)
+        self.k_learning_rate = float(k_learning_rate)
+        super().__init__(generator, discriminator, latent_dim, **kwargs)
+        self.k = self.add_weight(shape=(), initializer="zeros", trainable=False, name="k_t",
+                                 aggregation="only_first_replica")
+
+    def default_optimizers(self):
+        return (keras.optimizers.Adam(1e-4, beta_1=0.5), keras.optimizers.Adam(1e-4, beta_1=0.5))
+
+    def reconstruction_loss(self, images):
+        """L(v) = |v - D(v)|, per example."""
+        return losses.reconstruction_error(images, self.discriminator(images, training=True), 1)
+
+    def discriminator_loss(self, images, labels, z):
+        fake = self.generate(z, labels)
+        return {"d_loss": self.reconstruction_loss(images) - self.k * self.reconstruction_loss(fake)}
+
+    def generator_loss(self, images, labels, z):
+        fake_loss = self.reconstruction_loss(self.generate(z, labels))
+        real_mean = self.global_mean(tf.stop_gradient(self.reconstruction_loss(images)))
+        fake_mean = self.global_mean(tf.stop_gradient(fake_loss))
+        self.k.assign(losses.began_balance_update(self.k, real_mean, fake_mean, self.gamma,
+                                                  self.k_learning_rate))
+        return {"g_loss": fake_loss, "k_t": self.k.value,
+                "convergence": losses.began_convergence(real_mean, fake_mean, self.gamma)}
+
+    def get_config(self):
+        return {**super().get_config(), "gamma": self.gamma, "k_learning_rate": self.k_learning_rate}
