@@ -49,6 +49,15 @@ def test_callback_runs_every_n_epochs_with_chosen_metrics(two_replicas, tmp_path
     assert [p.name for p in tmp_path.iterdir()] == [f"mnist_embedded-test-{EXTRACTOR}-500.npz"]
 
 
+def test_callback_rejects_a_model_whose_images_the_extractor_cannot_take(tmp_path):
+    model = build_model("dcgan", image_shape=(32, 32, 3), latent_dim=16, width=8)
+    model.compile()
+    data = tf.data.Dataset.from_tensor_slices(np.zeros((8, 32, 32, 3), np.float32)).batch(4)
+    callback = EvaluationCallback(np.zeros((10, 28, 28, 1), np.float32), extractor=EXTRACTOR)
+    with pytest.raises(ValueError, match=r"takes images of shape \(28, 28, 1\), but this model makes \(32, 32, 3\)"):
+        model.fit(data, epochs=1, callbacks=[callback], verbose=0)
+
+
 def test_callback_rejects_bad_settings():
     with pytest.raises(ValueError, match="unknown metrics"):
         EvaluationCallback(metrics="fid,lpips")

@@ -46,6 +46,11 @@ class EvaluationCallback(keras.callbacks.Callback):
 
     def on_train_begin(self, logs=None):
         extractor = get_extractor(self.extractor_name)
+        model_shape = tuple(getattr(self.model, "image_shape", None) or ())
+        if extractor.image_shape and model_shape and model_shape != tuple(extractor.image_shape):
+            # Fail before the first epoch rather than after it.
+            raise ValueError(f"extractor {extractor.name!r} takes images of shape {tuple(extractor.image_shape)}, "
+                             f"but this model makes {model_shape}; pick another extractor")
         if self._real_features is None:
             if isinstance(self.reference, np.ndarray):
                 self._real_features, _ = extractor.extract(self.reference, batch_size=self.batch_size)
