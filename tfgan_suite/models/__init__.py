@@ -3,6 +3,6 @@
 from tfgan_suite.models.base import GANModel
 from tfgan_suite.models.registry import VARIANTS, build_model, get_variant
 from tfgan_suite.models import (  # noqa: F401  (registers the variants)
-    began, dcgan, ebgan, fgan, gan, lsgan, wgan, wgan_gp)
+    acgan, began, cgan, dcgan, ebgan, fgan, gan, icgan, infogan, lsgan, wgan, wgan_gp)
 
 __all__ = ["GANModel", "VARIANTS", "build_model", "get_variant"]

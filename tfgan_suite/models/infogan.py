@@ -1,0 +1,147 @@
+"""InfoGAN: Chen et al. 2016, "InfoGAN: Interpretable Representation Learning by Information
+Maximizing Generative Adversarial Nets" (arXiv:1606.03657).
+
+The generator's input is split into incompressible noise z and latent codes c, and the game is
+regularised by the mutual information between the codes and the samples (eq. 6):
+
+    min_{G,Q} max_D  V(D, G) - lambda * L_I(G, Q),   L_I = E[log Q(c | G(z, c))] + H(c)  (eq. 5)
+
+Q is the discriminator's body plus one fully connected layer (sec. 6), so L_I trains D's body,
+Q's head and G; here it enters both the discriminator step and the generator step, weighted by
+`info_weight` (lambda = 1 for the categorical code, as in the paper) and
+`continuous_weight` (smaller for the continuous codes, sec. 5, so they stay on the GAN's scale).
+Q(c_cont | x) is a factored Gaussian of unit variance. Logged: info_loss (-L_I + H(c)).
+
+MNIST set-up (sec. 5.1): one categorical code Cat(K=10), two continuous codes Unif(-1, 1),
+62 noise dimensions: latent_dim = 62 + 10 + 2 = 74 is the width of G's input [z, onehot(c), c_cont].
+Optimisers (Appendix C): Adam with learning rate 2e-4 for D and 1e-3 for G, beta_1 = 0.5.
+No labels are used: InfoGAN is unsupervised, and `sample` sets the codes instead.
+"""
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import ops
+
+from tfgan_suite import conditional_losses, losses
+from tfgan_suite.models.base import GANModel
+from tfgan_suite.models.registry import register_variant
+from tfgan_suite.networks import ConditionalDiscriminator, DCGANGenerator
+
+# Noise streams of the codes, apart from the base's z streams 0..n_critic.
+CATEGORICAL_STREAM, CONTINUOUS_STREAM = 16, 32
+
+
+@register_variant("infogan")
+class InfoGAN(GANModel):
+    extra_metrics = ("info_loss",)
+
+    def __init__(self, generator, discriminator, latent_dim, categorical_dim=10, continuous_dim=2,
+                 info_weight=1.0, continuous_weight=0.1, **kwargs):
+        if kwargs.get("num_classes") is not None:
+            raise ValueError("infogan is unsupervised: it takes no num_classes; its categorical "
+                             "code (categorical_dim) plays the part of the class.")
+        if categorical_dim < 2 or continuous_dim < 0:
+            raise ValueError(f"infogan needs categorical_dim >= 2 and continuous_dim >= 0; got "
+                             f"{categorical_dim} and {continuous_dim}.")
+        if latent_dim <= categorical_dim + continuous_dim:
+            raise ValueError(f"latent_dim ({latent_dim}) is the width of [z, codes]: it must exceed "
+                             f"categorical_dim + continuous_dim = {categorical_dim + continuous_dim}.")
+        self.categorical_dim = int(categorical_dim)
+        self.continuous_dim = int(continuous_dim)
+        self.noise_dim = latent_dim - self.categorical_dim - self.continuous_dim
+        self.info_weight = float(info_weight)
+        self.continuous_weight = float(continuous_weight)
+        super().__init__(generator, discriminator, latent_dim, **kwargs)
+
+    @classmethod
+    def create(cls, image_shape, latent_dim=74, num_classes=None, width=64, categorical_dim=10,
+               continuous_dim=2, **kwargs):
+        """DCGAN networks of `width` first-layer filters; D carries the Q head."""
+        generator = DCGANGenerator(latent_dim, image_shape, filters=width)
+        discriminator = ConditionalDiscriminator(
+            image_shape, filters=width, conditioning=None, categorical_codes=categorical_dim,
+            continuous_codes=continuous_dim)
+        return cls(generator, discriminator, latent_dim, num_classes=num_classes,
+                   categorical_dim=categorical_dim, continuous_dim=continuous_dim, **kwargs)
+
+    def default_optimizers(self):
+        return (keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(1e-3, beta_1=0.5))
+
+    # ----- latent codes -----------------------------------------------------------------------
+
+    def latent_input(self, noise, categories, continuous):
+        """G's input [z, onehot(c_cat), c_cont]."""
+        return ops.concatenate(
+            [noise, ops.one_hot(categories, self.categorical_dim), continuous], axis=-1)
+
+    def split_latent(self, latent):
+        """(categorical code indices, continuous codes) back from G's input."""
+        codes = latent[:, self.noise_dim:]
+        return (ops.argmax(codes[:, :self.categorical_dim], axis=-1),
+                codes[:, self.categorical_dim:])
+
+    def latent_noise(self, images, stream):
+        """z ~ N(0, I), c_cat ~ Cat(K), c_cont ~ Unif(-1, 1), per example, replica-consistent."""
+        n = ops.shape(images)[0]
+        noise = self.replica_noise(tf.random.stateless_normal, n, [self.noise_dim], stream)
+        categories = self.replica_noise(
+            lambda shape, seed: tf.random.stateless_uniform(
+                shape, seed, maxval=self.categorical_dim, dtype=tf.int32),
+            n, [], CATEGORICAL_STREAM + stream)
+        continuous = self.replica_noise(
+            lambda shape, seed: tf.random.stateless_uniform(shape, seed, -1.0, 1.0),
+            n, [self.continuous_dim], CONTINUOUS_STREAM + stream)
+        return self.latent_input(noise, categories, continuous)
+
+    # ----- losses -----------------------------------------------------------------------------
+
+    def information_loss(self, fake_out, latent):
+        categories, continuous = self.split_latent(latent)
+        categorical_nll, continuous_nll = conditional_losses.information_loss(
+            fake_out["code_logits"], categories, fake_out["code_means"], continuous)
+        return categorical_nll + self.continuous_weight * continuous_nll
+
+    def discriminator_loss(self, images, labels, z):
+        fake_out = self.discriminator(self.generator(z, training=True), training=True)
+        real_out = self.discriminator(images, training=True)
+        info = self.information_loss(fake_out, z)
+        adversarial = losses.minimax_discriminator_loss(real_out["logits"], fake_out["logits"])
+        return {"d_loss": adversarial + self.info_weight * info, "info_loss": info}
+
+    def generator_loss(self, images, labels, z):
+        fake_out = self.discriminator(self.generator(z, training=True), training=True)
+        info = self.information_loss(fake_out, z)
+        return {"g_loss": losses.non_saturating_generator_loss(fake_out["logits"])
+                + self.info_weight * info, "info_loss": info}
+
+    # ----- sampling ---------------------------------------------------------------------------
+
+    def sample(self, n, labels=None, seed=None, categories=None, continuous=None):
+        """`n` images; `categories` ([n] ints in [0, categorical_dim)) and `continuous`
+        ([n, continuous_dim] values, Unif(-1, 1) in training) set the codes, drawn from their
+        priors when omitted. Deterministic for a `seed`."""
+        self.check_labels(n, labels)  # unsupervised: labels are refused
+        rng = np.random.default_rng(seed)
+        noise = (tf.random.normal((n, self.noise_dim)) if seed is None
+                 else tf.random.stateless_normal((n, self.noise_dim), seed=[int(seed), 0]))
+        if categories is None:
+            categories = rng.integers(0, self.categorical_dim, n)
+        categories = np.asarray(categories)
+        if (categories.shape != (n,) or not np.issubdtype(categories.dtype, np.integer)
+                or categories.min() < 0 or categories.max() >= self.categorical_dim):
+            raise ValueError(f"categories must be {n} integers in [0, {self.categorical_dim - 1}]; "
+                             f"got {categories.tolist()}.")
+        if continuous is None:
+            continuous = rng.uniform(-1, 1, (n, self.continuous_dim))
+        continuous = np.asarray(continuous, np.float32)
+        if continuous.shape != (n, self.continuous_dim):
+            raise ValueError(f"continuous must have shape ({n}, {self.continuous_dim}); got "
+                             f"{continuous.shape}.")
+        latent = self.latent_input(noise, categories.astype(np.int32), continuous)
+        return self.generator(latent, training=False).numpy()
+
+    def get_config(self):
+        return {**super().get_config(), "categorical_dim": self.categorical_dim,
+                "continuous_dim": self.continuous_dim, "info_weight": self.info_weight,
+                "continuous_weight": self.continuous_weight}

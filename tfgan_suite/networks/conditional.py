@@ -1,0 +1,108 @@
+"""Networks of the conditional family, built on the DCGAN discriminator's convolutional body.
+
+- `ConditionalDiscriminator`: one body, heads on its features:
+  - the real/fake logit, conditioned on the class by concatenation (Mirza & Osindero 2014: the
+    one-hot label joins the features) or by projection (Miyato & Koyama 2018, "cGANs with
+    Projection Discriminator", eq. 3: D(x, y) = psi(phi(x)) + embed(y) . phi(x)), or unconditioned;
+  - a class head (auxiliary classifier: cGAN's condition loss, ACGAN's class prediction);
+  - a Q head (InfoGAN, Chen et al. 2016, sec. 6: Q shares every conv layer with D and adds one
+    fully connected layer, here 128 units, before the code parameters).
+  It returns a dict: "logits" [N, 1], and "class_logits" / "code_logits", "code_means" per head.
+- `ImageEncoder`: the same body with `outputs` linear units (IcGAN's encoders E_z and E_y,
+  Perarnau et al. 2016, sec. 3.2).
+"""
+
+import keras
+from keras import layers, ops
+
+from tfgan_suite.networks.conditioning import dense_init
+from tfgan_suite.networks.dcgan import DCGANDiscriminator, upsampling_plan
+
+CONDITIONINGS = ("concat", "projection", None)
+Q_HIDDEN = 128
+
+
+@keras.saving.register_keras_serializable(package="tfgan_suite")
+class ConditionalDiscriminator(DCGANDiscriminator):
+    """DCGAN discriminator body phi(x) with a real/fake logit and optional class and Q heads.
+
+    Called on [images, labels] when `conditioning` is "concat" or "projection", on images when it is
+    None (ACGAN, InfoGAN: the discriminator predicts the class or code instead of reading it).
+    """
+
+    def __init__(self, image_shape, filters=64, num_classes=None, conditioning="concat",
+                 class_head=False, categorical_codes=0, continuous_codes=0, **kwargs):
+        if conditioning not in CONDITIONINGS:
+            raise ValueError(f"conditioning must be one of {CONDITIONINGS}; got {conditioning!r}.")
+        if (conditioning or class_head) and not num_classes:
+            raise ValueError("A class-conditioned discriminator or a class head needs num_classes.")
+        super().__init__(image_shape, filters=filters, num_classes=num_classes, **kwargs)
+        self.conditioning = conditioning
+        self.class_head = bool(class_head)
+        self.categorical_codes = int(categorical_codes)
+        self.continuous_codes = int(continuous_codes)
+        if conditioning == "projection":
+            # V in y^T V phi(x): one row per class, as wide as the flattened features phi(x).
+            steps, size = upsampling_plan(self.image_shape[0])
+            self.label_embedding = layers.Embedding(
+                num_classes, size * size * filters * 2 ** (steps - 1), embeddings_initializer=dense_init())
+        if self.class_head:
+            self.class_logits = layers.Dense(num_classes, kernel_initializer=dense_init())
+        if self.categorical_codes or self.continuous_codes:
+            self.q_hidden = layers.Dense(Q_HIDDEN, kernel_initializer=dense_init())
+            self.q_out = layers.Dense(self.categorical_codes + self.continuous_codes,
+                                      kernel_initializer=dense_init())
+
+    def features(self, x, training=False):
+        """phi(x): the DCGAN discriminator's strided convolutions, flattened."""
+        h = ops.leaky_relu(self.down_convs[0](x), 0.2)
+        for conv, norm in zip(self.down_convs[1:], self.down_norms):
+            h = ops.leaky_relu(norm(conv(h), training=training), 0.2)
+        return self.flatten(h)
+
+    def call(self, inputs, training=False):
+        if self.conditioning is None:
+            x, labels = inputs, None
+        else:
+            if not isinstance(inputs, (list, tuple)) or len(inputs) != 2:
+                raise ValueError(f"This discriminator is conditioned by {self.conditioning} on "
+                                 f"{self.num_classes} classes: call it on [images, labels].")
+            x, labels = inputs
+            labels = ops.cast(labels, "int32")
+        phi = self.features(x, training=training)
+        if self.conditioning == "concat":
+            logits = self.logit(ops.concatenate([phi, ops.one_hot(labels, self.num_classes)], -1))
+        elif self.conditioning == "projection":
+            projection = ops.sum(self.label_embedding(labels) * phi, axis=-1, keepdims=True)
+            logits = self.logit(phi) + projection
+        else:
+            logits = self.logit(phi)
+        outputs = {"logits": logits}
+        if self.class_head:
+            outputs["class_logits"] = self.class_logits(phi)
+        if self.categorical_codes or self.continuous_codes:
+            q = self.q_out(ops.leaky_relu(self.q_hidden(phi), 0.2))
+            outputs["code_logits"] = q[:, :self.categorical_codes]
+            outputs["code_means"] = q[:, self.categorical_codes:]
+        return outputs
+
+    def get_config(self):
+        return {**super().get_config(), "conditioning": self.conditioning,
+                "class_head": self.class_head, "categorical_codes": self.categorical_codes,
+                "continuous_codes": self.continuous_codes}
+
+
+@keras.saving.register_keras_serializable(package="tfgan_suite")
+class ImageEncoder(DCGANDiscriminator):
+    """image -> `outputs` linear values: the DCGAN discriminator with `outputs` units in place of its
+    single logit (IcGAN's E_z: outputs = latent_dim; E_y: outputs = num_classes logits)."""
+
+    def __init__(self, image_shape, outputs, filters=64, **kwargs):
+        super().__init__(image_shape, filters=filters, **kwargs)
+        self.outputs_width = int(outputs)
+        # Replace the single logit; untracked, the unused Dense(1) would stay as unbuilt state.
+        self._tracker.untrack(self.logit)
+        self.logit = layers.Dense(self.outputs_width, kernel_initializer=dense_init())
+
+    def get_config(self):
+        return {**super().get_config(), "outputs": self.outputs_width}
