@@ -6,6 +6,7 @@ import tensorflow as tf
 
 from tfgan_suite.data import load_arrays, load_dataset
 from tfgan_suite.metrics.callback import EvaluationCallback
+from tfgan_suite.metrics.extractors import get_extractor
 from tfgan_suite.models import build_model
 
 EXTRACTOR = "mnist-classifier"
@@ -46,7 +47,8 @@ def test_callback_runs_every_n_epochs_with_chosen_metrics(two_replicas, tmp_path
     _, history = _fit(two_replicas, callback, epochs=3)
     assert len(history.history[f"FID[{EXTRACTOR}]"]) == 1  # epoch 2 only
     assert f"KID[{EXTRACTOR}]" not in history.history
-    assert [p.name for p in tmp_path.iterdir()] == [f"mnist_embedded-test-{EXTRACTOR}-500.npz"]
+    weights_id = get_extractor(EXTRACTOR).weights_id
+    assert [p.name for p in tmp_path.iterdir()] == [f"mnist_embedded-test-{EXTRACTOR}@{weights_id}-500.npz"]
 
 
 def test_callback_rejects_a_model_whose_images_the_extractor_cannot_take(tmp_path):
@@ -54,7 +56,7 @@ def test_callback_rejects_a_model_whose_images_the_extractor_cannot_take(tmp_pat
     model.compile()
     data = tf.data.Dataset.from_tensor_slices(np.zeros((8, 32, 32, 3), np.float32)).batch(4)
     callback = EvaluationCallback(np.zeros((10, 28, 28, 1), np.float32), extractor=EXTRACTOR)
-    with pytest.raises(ValueError, match=r"takes images of shape \(28, 28, 1\), but this model makes \(32, 32, 3\)"):
+    with pytest.raises(ValueError, match=r"shape \(28, 28, 1\), but this model makes \(32, 32, 3\)"):
         model.fit(data, epochs=1, callbacks=[callback], verbose=0)
 
 

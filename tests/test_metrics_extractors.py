@@ -94,12 +94,15 @@ def test_reference_features_are_cached_by_dataset_split_and_extractor(tmp_path, 
     features, logits = reference.reference_features("mnist_embedded", "test", "mnist-classifier", num=600,
                                                     cache_dir=tmp_path, batch_size=250)
     assert features.shape == (600, 128) and logits.shape == (600, 10)
-    assert [p.name for p in tmp_path.iterdir()] == ["mnist_embedded-test-mnist-classifier-600.npz"]
+    weights_id = extractors.get_extractor("mnist-classifier").weights_id
+    expected = f"mnist_embedded-test-mnist-classifier@{weights_id}-600.npz"
+    assert [p.name for p in tmp_path.iterdir()] == [expected]
 
     def no_data(*args, **kwargs):
         raise AssertionError("the cached features should have been used")
 
     monkeypatch.setattr(reference, "reference_batches", no_data)
-    cached = reference.reference_features("mnist_embedded", "test", "mnist-classifier", num=600, cache_dir=tmp_path)
+    cached = reference.reference_features("mnist_embedded", "test", "mnist-classifier", num=600,
+                                          cache_dir=tmp_path)
     np.testing.assert_array_equal(cached[0], features)
     np.testing.assert_array_equal(cached[1], logits)

@@ -27,8 +27,10 @@ def register(subparsers):
     parser.add_argument("--data-dir", help="TFDS data_dir")
     parser.add_argument("--extractor", default="mnist-classifier", choices=available_extractors(),
                         help="feature network (default: mnist-classifier; inception = published-FID setting)")
-    parser.add_argument("--metrics", default=",".join(METRICS), help=f"comma-separated subset of {','.join(METRICS)}")
-    parser.add_argument("--num-samples", type=int, default=10000, help="generated images (at most, for image files)")
+    parser.add_argument("--metrics", default=",".join(METRICS),
+                        help=f"comma-separated subset of {','.join(METRICS)}")
+    parser.add_argument("--num-samples", type=int, default=10000,
+                        help="generated images (at most, for image files)")
     parser.add_argument("--num-reference", type=int, default=10000, help="real images")
     parser.add_argument("--seed", type=int, default=0, help="seed of the first sample batch")
     parser.add_argument("--batch-size", type=int, default=500)

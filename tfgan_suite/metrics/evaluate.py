@@ -45,7 +45,8 @@ def compute_metrics(real_features, generated_features, generated_logits, extract
         put("KID", kid)
         put("KID_std", kid_std)
     if "is" in metrics:
-        score, score_std = functions.inception_score(generated_logits, num_splits=min(num_splits, len(generated_logits)))
+        splits = min(num_splits, len(generated_logits))
+        score, score_std = functions.inception_score(generated_logits, num_splits=splits)
         put("IS", score)
         put("IS_std", score_std)
     if "pr" in metrics:

@@ -14,6 +14,7 @@ Two kinds, and every reported number names the one it used ("FID[inception]" vs
 """
 
 import functools
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -85,12 +86,15 @@ class FeatureExtractor:
 
     Attributes:
       name: the extractor's name, used in metric names ("FID[<name>]").
+      weights_id: identifies the weights (a hash prefix), so cached features of other weights are
+        never mixed in.
       image_shape: the [H, W, C] it accepts, or None for any size (it resizes).
       feature_dim, num_classes: widths of the two outputs.
     """
 
-    def __init__(self, name, network, image_shape=None, preprocess=None):
+    def __init__(self, name, network, weights_id, image_shape=None, preprocess=None):
         self.name = name
+        self.weights_id = weights_id
         self.image_shape = image_shape
         self._network = network
         self._preprocess = preprocess or (lambda images: images)
@@ -102,7 +106,10 @@ class FeatureExtractor:
 
     def _check_batch(self, batch):
         batch = np.asarray(batch, dtype=np.float32)
-        expected = "[N, " + ", ".join(map(str, self.image_shape)) + "]" if self.image_shape else "[N, H, W, 1 or 3]"
+        if self.image_shape:
+            expected = "[N, " + ", ".join(map(str, self.image_shape)) + "]"
+        else:
+            expected = "[N, H, W, 1 or 3]"
         ok = batch.ndim == 4 and (
             tuple(batch.shape[1:]) == tuple(self.image_shape) if self.image_shape else batch.shape[-1] in (1, 3)
         )
@@ -159,7 +166,8 @@ def _classifier_extractor(dataset):
     network = keras.Model(
         classifier.inputs, [classifier.get_layer("features").output, classifier.get_layer("logits").output]
     )
-    return FeatureExtractor(classifier_name(dataset), network, image_shape=CLASSIFIER_IMAGE_SHAPE)
+    weights_id = hashlib.sha256(classifier_weights_path(dataset).read_bytes()).hexdigest()[:12]
+    return FeatureExtractor(classifier_name(dataset), network, weights_id, image_shape=CLASSIFIER_IMAGE_SHAPE)
 
 
 def default_keras_cache_dir():
@@ -213,7 +221,8 @@ def inception_extractor(weights):
         include_top=True, weights=None if weights is None else str(weights), classifier_activation=None
     )
     network = keras.Model(base.inputs, [base.get_layer("avg_pool").output, base.outputs[0]])
-    return FeatureExtractor(INCEPTION, network, preprocess=inception_preprocess)
+    weights_id = "random" if weights is None else INCEPTION_WEIGHTS_MD5[:12]
+    return FeatureExtractor(INCEPTION, network, weights_id, preprocess=inception_preprocess)
 
 
 @functools.lru_cache(maxsize=None)

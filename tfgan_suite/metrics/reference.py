@@ -35,21 +35,23 @@ def reference_batches(dataset, split="test", num=10000, batch_size=500, data_dir
     return itertools.islice(batches.as_numpy_iterator(), math.ceil(num / batch_size))
 
 
-def cache_key(dataset, split, extractor_name, num):
-    """File stem naming a reference set: dataset, split, extractor and count (paths by their name)."""
+def cache_key(dataset, split, extractor, num):
+    """File stem naming a reference set: dataset, split, extractor (name and weights) and count."""
     name = Path(str(dataset)).stem if os.sep in str(dataset) or Path(str(dataset)).suffix else str(dataset)
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", f"{name}-{split}-{extractor_name}-{num}")
+    return re.sub(r"[^A-Za-z0-9_.@-]", "_", f"{name}-{split}-{extractor.name}@{extractor.weights_id}-{num}")
 
 
 def reference_features(dataset, split="test", extractor="mnist-classifier", num=10000, data_dir=None,
                        manual_dir=None, cache_dir=None, batch_size=500):
     """Features and logits of `num` real images, read from the .npz cache or computed and cached.
 
+    The cache file is named by `cache_key`, e.g. "mnist_embedded-test-mnist-classifier@<weights>-10000.npz".
+
     Returns:
       (features, logits) float32 arrays with at most `num` rows.
     """
     extractor = get_extractor(extractor) if isinstance(extractor, str) else extractor
-    cache_file = Path(cache_dir or default_cache_dir()) / f"{cache_key(dataset, split, extractor.name, num)}.npz"
+    cache_file = Path(cache_dir or default_cache_dir()) / f"{cache_key(dataset, split, extractor, num)}.npz"
     if cache_file.exists():
         with np.load(cache_file) as cached:
             return cached["features"], cached["logits"]

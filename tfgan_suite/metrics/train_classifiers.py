@@ -49,7 +49,8 @@ def main(argv=None):
                         choices=extractors.CLASSIFIER_DATASETS)
     parser.add_argument("--manual-root", type=Path, default=DEFAULT_MANUAL_ROOT,
                         help="folder holding <dataset>/ with the original archives")
-    parser.add_argument("--data-dir", type=Path, default=None, help="root of the TFDS data_dirs, one per dataset (default: a temporary one)")
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help="root of the TFDS data_dirs, one per dataset (default: a temporary one)")
     parser.add_argument("--epochs", type=int, default=None, help="override the per-dataset default")
     parser.add_argument("--output-dir", type=Path, default=extractors.WEIGHTS_DIR)
     args = parser.parse_args(argv)
