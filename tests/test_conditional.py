@@ -214,3 +214,21 @@ def test_icgan_encodes_and_edits():
         model.edit(images, [1, 2, 12])
     with pytest.raises(ValueError, match=r"images must have shape \[N, 28, 28, 1\]"):
         model.encode(images[..., 0])
+
+
+# ----- the CLI: `train cgan` uses the labels by itself, `sample --labels` picks the classes -------
+
+def test_cli_trains_on_labels_and_samples_requested_classes(tmp_path, capsys):
+    from tfgan_suite import cli
+
+    run = tmp_path / "run"
+    assert cli.main(["train", "cgan", "--epochs", "1", "--steps-per-epoch", "2", "--width", "4",
+                     "--latent-dim", "8", "--out", str(run)]) == 0
+    model = keras.models.load_model(run / "model.keras")
+    assert model.variant == "cgan" and model.num_classes == 10
+    assert cli.main(["sample", str(run / "model.keras"), "--num", "3", "--labels", "0,1,2",
+                     "--no-grid", "--out", str(tmp_path / "s.png")]) == 0
+    assert len(list(tmp_path.glob("s_*.png"))) == 3
+    assert cli.main(["sample", str(run / "model.keras"), "--num", "2", "--labels", "0,10",
+                     "--out", str(tmp_path / "bad.png")]) == 2
+    assert r"labels must lie in [0, 9]; got [10]" in capsys.readouterr().err
