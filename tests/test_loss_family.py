@@ -29,7 +29,12 @@ FAMILY = [
     ("ebgan", {}),
     ("began", {}),
 ]
-FAMILY_IDS = [variant + "".join(f"-{v}" for v in options.values()) for variant, options in FAMILY]
+# One per model class (non-default options, to see them restored), for the slower checks.
+CLASSES = [FAMILY[i] for i in (2, 4, 5, 6, 7, 8)]
+
+
+def ids(cases):
+    return [variant + "".join(f"-{v}" for v in options.values()) for variant, options in cases]
 EXTRA_METRICS = {"fgan": {"divergence"}, "wgan_gp": {"gp"}, "ebgan": {"pt"},
                  "began": {"k_t", "convergence"}}
 
@@ -77,7 +82,7 @@ def assert_parity(variant, options, shape, two_replicas):
         np.testing.assert_allclose(w_mirrored, w_single, atol=1e-5)
 
 
-@pytest.mark.parametrize("variant, options", FAMILY, ids=FAMILY_IDS)
+@pytest.mark.parametrize("variant, options", FAMILY, ids=ids(FAMILY))
 def test_one_and_two_replicas_agree_on_points(variant, options, two_replicas):
     assert_parity(variant, options, POINTS, two_replicas)
 
@@ -89,9 +94,109 @@ def test_one_and_two_replicas_agree_on_images(variant, options, two_replicas):
     assert_parity(variant, options, IMAGES, two_replicas)
 
 
-@pytest.mark.parametrize("variant, options", FAMILY, ids=FAMILY_IDS)
+@pytest.mark.parametrize("variant, options", CLASSES, ids=ids(CLASSES))
 def test_default_optimizers_report_same_losses_on_two_replicas(variant, options, two_replicas):
     start, _, single = train_few_steps(variant, make_strategy("default"), optimizer=None, **options)
     _, _, mirrored = train_few_steps(variant, two_replicas, weights=start, optimizer=None, **options)
     for name in single:
         np.testing.assert_allclose(mirrored[name], single[name], rtol=1e-4, atol=1e-6, err_msg=name)
+
+
+@pytest.mark.parametrize("variant, options", CLASSES, ids=ids(CLASSES))
+def test_keras_file_and_export_give_the_same_images(variant, options, tmp_path):
+    model = tiny(variant, shape=IMAGES, **options)
+    model.fit(data(IMAGES, n=GLOBAL_BATCH).repeat(2), verbose=0)
+    model.save(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras")
+    assert type(loaded) is type(model)
+    assert {name: loaded.get_config()[name] for name in options} == options
+    for saved, restored in zip(model.get_weights(), loaded.get_weights()):  # BEGAN's k_t included
+        np.testing.assert_array_equal(restored, saved)
+    np.testing.assert_array_equal(loaded.sample(4, seed=5), model.sample(4, seed=5))
+
+    export_dir = export_generator(loaded, tmp_path / "models", variant)
+    z = tf.random.stateless_normal([4, IMAGES["latent_dim"]], seed=[5, 0])
+    served = tf.saved_model.load(str(export_dir)).signatures["serving_default"](z=z)["images"]
+    np.testing.assert_allclose(served.numpy(), model.sample(4, seed=5), atol=1e-6)
+
+
+@pytest.mark.parametrize("variant, options, message", [
+    ("gan", {"loss": "wasserstein"}, "loss must be one of hinge, minimax, non_saturating; got 'wasserstein'"),
+    ("lsgan", {"coding": "0-1-0"}, r"coding must be one of 0-1-1, -1-1-0 \(a-b-c\); got '0-1-0'"),
+    ("fgan", {"divergence": "js"}, "divergence must be one of jensen_shannon, kl, pearson, reverse_kl, "
+                                   "squared_hellinger, total_variation; got 'js'"),
+    ("wgan", {"clip_value": 0}, "clip_value must be > 0; got 0"),
+    ("wgan_gp", {"n_critic": 0}, r"n_critic must be in \[1, 31\]; got 0"),
+    ("ebgan", {"num_classes": 3}, "ebgan autoencoder discriminator is unconditional"),
+    ("began", {"gamma": 1.5}, r"gamma must be in \(0, 1\]; got 1.5"),
+])
+def test_bad_arguments_get_one_clear_error(variant, options, message):
+    with pytest.raises(ValueError, match=message):
+        tfgan_suite.build_model(variant, **POINTS, **options)
+
+
+def test_hinge_loss_values():
+    real, fake = tf.constant([[2.0], [0.5]]), tf.constant([[-2.0], [0.5]])
+    np.testing.assert_allclose(losses.hinge_discriminator_loss(real, fake), [0.0, 2.0])
+    np.testing.assert_allclose(losses.hinge_generator_loss(fake), [2.0, -0.5])
+
+
+def test_lsgan_losses_follow_the_abc_coding():
+    real, fake = tf.constant([[1.0], [0.0]]), tf.constant([[0.0], [1.0]])
+    np.testing.assert_allclose(losses.least_squares_discriminator_loss(real, fake, 1.0, 0.0), [0.0, 1.0])
+    np.testing.assert_allclose(losses.least_squares_discriminator_loss(real, fake, 1.0, -1.0), [0.5, 2.5])
+    np.testing.assert_allclose(losses.least_squares_generator_loss(fake, 0.0), [0.0, 0.5])
+
+
+TABLE_2 = {  # Nowozin et al. 2016, Table 2, as printed: (g_f(v), f*(t))
+    "kl": (lambda v: v, lambda t: np.exp(t - 1)),
+    "reverse_kl": (lambda v: -np.exp(-v), lambda t: -1 - np.log(-t)),
+    "pearson": (lambda v: v, lambda t: t ** 2 / 4 + t),
+    "squared_hellinger": (lambda v: 1 - np.exp(-v), lambda t: t / (1 - t)),
+    "jensen_shannon": (lambda v: np.log(2) - np.log1p(np.exp(-v)), lambda t: -np.log(2 - np.exp(t))),
+    "total_variation": (lambda v: 0.5 * np.tanh(v), lambda t: t),
+}
+
+
+@pytest.mark.parametrize("divergence", sorted(TABLE_2))
+def test_f_divergence_activation_and_conjugate_match_table_2(divergence):
+    v = np.linspace(-3, 3, 13)
+    activation, conjugate = TABLE_2[divergence]
+    value, conjugate_value = losses.f_divergence(divergence)(tf.constant(v))
+    np.testing.assert_allclose(value, activation(v), rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(conjugate_value, conjugate(activation(v)), rtol=1e-6, atol=1e-9)
+
+
+def test_gradient_penalty_is_the_squared_distance_of_the_gradient_norm_from_one():
+    real, fake = tf.random.normal([5, 3]), tf.random.normal([5, 3])
+    epsilon = tf.random.uniform([5, 1])
+    linear = lambda x: ops_sum(x * tf.constant([3.0, 0.0, 4.0]))  # gradient norm 5 everywhere
+    np.testing.assert_allclose(losses.gradient_penalty(linear, real, fake, epsilon), [16.0] * 5,
+                               rtol=1e-5)
+    # A flat critic has a zero gradient: the penalty is 1 and its own gradient stays finite.
+    weight = tf.Variable(0.0)
+    with tf.GradientTape() as tape:
+        penalty = losses.gradient_penalty(lambda x: weight * ops_sum(x * 0.0), real, fake, epsilon)
+    np.testing.assert_allclose(penalty, [1.0] * 5, rtol=1e-4)  # sqrt(0 + 1e-10) = 1e-5
+    assert np.isfinite(tape.gradient(penalty, weight).numpy())
+
+
+def ops_sum(x):
+    return tf.reduce_sum(x, axis=1, keepdims=True)
+
+
+def test_pulling_away_term_is_zero_for_orthogonal_and_one_for_parallel_codes():
+    orthogonal = tf.eye(4)
+    np.testing.assert_allclose(losses.pulling_away_term(orthogonal, orthogonal, 0), [0.0] * 4, atol=1e-7)
+    parallel = tf.constant([[1.0, 2.0], [2.0, 4.0], [-1.0, -2.0]])
+    np.testing.assert_allclose(losses.pulling_away_term(parallel[1:], parallel, 1), [1.0, 1.0], rtol=1e-6)
+
+
+def test_began_k_follows_the_balance_update_and_stays_in_zero_one():
+    assert float(losses.began_balance_update(0.0, 1.0, 0.2, 0.5, 0.001)) == pytest.approx(0.0003)
+    assert float(losses.began_balance_update(0.0, 1.0, 0.9, 0.5, 0.001)) == 0.0
+    assert float(losses.began_balance_update(0.9999, 1.0, 0.0, 0.5, 0.001)) == 1.0
+    assert float(losses.began_convergence(1.0, 0.9, 0.5)) == pytest.approx(1.4)
+    model = tiny("began")
+    history = model.fit(data(POINTS), verbose=0).history
+    assert 0.0 < float(model.k.numpy()) <= 1.0 and history["k_t"][0] > 0.0

@@ -214,7 +214,7 @@ def pulling_away_term(codes, all_codes, offset):
 def began_balance_update(k, real_error, fake_error, gamma, learning_rate):
     """Berthelot et al. 2017, eq. 4: k_{t+1} = clip(k_t + lambda_k (gamma L(x) - L(G(z_G))), 0, 1),
     with L the mean reconstruction errors; clipped to [0, 1] as in the paper."""
-    return ops.clip(k + learning_rate * (gamma * real_error - fake_error), 0.0, 1.0)
+    return tf.clip_by_value(k + learning_rate * (gamma * real_error - fake_error), 0.0, 1.0)
 
 
 def began_convergence(real_error, fake_error, gamma):
