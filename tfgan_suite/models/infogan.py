@@ -117,27 +117,35 @@ class InfoGAN(GANModel):
 
     # ----- sampling ---------------------------------------------------------------------------
 
+    def prior_latent(self, num_samples, seed):
+        """G's input for `num_samples` draws from the priors, z ~ N(0, I) with seed [seed, 0] (as
+        every model's `sample`), c_cat with [seed, 1], c_cont with [seed, 2]. TensorFlow ops only,
+        so an exported `sample` signature can make the same draw."""
+        noise = tf.random.stateless_normal([num_samples, self.noise_dim], seed=[seed, 0])
+        categories = tf.random.stateless_uniform(
+            [num_samples], seed=[seed, 1], maxval=self.categorical_dim, dtype=tf.int32)
+        continuous = tf.random.stateless_uniform(
+            [num_samples, self.continuous_dim], seed=[seed, 2], minval=-1.0, maxval=1.0)
+        return noise, categories, continuous
+
     def sample(self, n, labels=None, seed=None, categories=None, continuous=None):
         """`n` images; `categories` ([n] ints in [0, categorical_dim)) and `continuous`
         ([n, continuous_dim] values, Unif(-1, 1) in training) set the codes, drawn from their
         priors when omitted. Deterministic for a `seed`."""
         self.check_labels(n, labels)  # unsupervised: labels are refused
-        rng = np.random.default_rng(seed)
-        noise = (tf.random.normal((n, self.noise_dim)) if seed is None
-                 else tf.random.stateless_normal((n, self.noise_dim), seed=[int(seed), 0]))
+        seed = np.random.randint(2**31 - 1) if seed is None else int(seed)
+        noise, prior_categories, prior_continuous = self.prior_latent(int(n), seed)
         if categories is None:
-            categories = rng.integers(0, self.categorical_dim, n)
+            categories = prior_categories.numpy()
         categories = np.asarray(categories)
         if (categories.shape != (n,) or not np.issubdtype(categories.dtype, np.integer)
                 or categories.min() < 0 or categories.max() >= self.categorical_dim):
             raise ValueError(f"categories must be {n} integers in [0, {self.categorical_dim - 1}]; "
                              f"got {categories.tolist()}.")
-        if continuous is None:
-            continuous = rng.uniform(-1, 1, (n, self.continuous_dim))
-        continuous = np.asarray(continuous, np.float32)
-        if continuous.shape != (n, self.continuous_dim):
+        continuous = prior_continuous if continuous is None else np.asarray(continuous, np.float32)
+        if tuple(continuous.shape) != (n, self.continuous_dim):
             raise ValueError(f"continuous must have shape ({n}, {self.continuous_dim}); got "
-                             f"{continuous.shape}.")
+                             f"{tuple(continuous.shape)}.")
         latent = self.latent_input(noise, categories.astype(np.int32), continuous)
         return self.generator(latent, training=False).numpy()
 
