@@ -9,6 +9,7 @@ COMMAND_MODULES = (
     "tfgan_suite.commands",
     "export.cli",
     "serving.cli",
+    "tfgan_suite.metrics.cli",
 )
 
 

@@ -114,7 +114,12 @@ def _tfds_source(name, split, manual_dir, data_dir):
     builder = tfds.builder(name, data_dir=data_dir)
     download_config = (tfds.download.DownloadConfig(manual_dir=str(manual_dir))
                        if manual_dir else None)
-    builder.download_and_prepare(download_config=download_config)
+    # TFDS caches extracted archives by file name alone, and MNIST and Fashion-MNIST share file
+    # names: with one download folder for all datasets the second silently gets the first one's
+    # images (tensorflow-datasets 4.9.10). One download folder per dataset avoids it.
+    data_root = Path(builder.data_dir).parents[1]
+    builder.download_and_prepare(download_dir=data_root / "downloads" / name,
+                                 download_config=download_config)
     features = builder.info.features
     if "image" not in features or "label" not in features:
         raise ValueError(f"TFDS dataset {name!r} has features {list(features)}; tfgan-suite needs "
@@ -125,7 +130,7 @@ def _tfds_source(name, split, manual_dir, data_dir):
     return dataset, info
 
 
-def _scale(images):
+def scale_images(images):
     """uint8 images -> float32 in [-1, 1]; points and float data pass as float32."""
     if images.dtype == tf.uint8:
         return tf.cast(images, tf.float32) / 127.5 - 1.0
@@ -133,11 +138,11 @@ def _scale(images):
 
 
 def _scaled_images(images, labels):
-    return _scale(images)
+    return scale_images(images)
 
 
 def _scaled_with_labels(images, labels):
-    return _scale(images), tf.cast(labels, tf.int32)
+    return scale_images(images), tf.cast(labels, tf.int32)
 
 
 def load_dataset(source, batch_size, split="train", with_labels=False, num_replicas=1,

@@ -8,7 +8,6 @@ import json
 import sys
 from pathlib import Path
 
-import numpy as np
 
 from tfgan_suite.metrics.evaluate import METRICS, evaluate_images, parse_metrics, sample_batches
 from tfgan_suite.metrics.extractors import available_extractors
@@ -51,14 +50,12 @@ def generated_images(source, num_samples, batch_size, seed):
         return sample_batches(lambda n, s: model.sample(n, seed=s), num_samples, batch_size, seed), "keras"
     if (path / "saved_model.pb").exists():
         return sample_batches(_saved_model_sampler(path), num_samples, batch_size, seed), "saved_model"
-    from tfgan_suite.data import load_arrays
+    from tfgan_suite.data import load_arrays, scale_images
 
     arrays = load_arrays(str(path)) if path.suffix == ".npz" or path.is_dir() else None
     if arrays is None:
         raise ValueError(f"{source} is not a .keras file, a SavedModel directory, a .npz or a folder of images")
-    images = arrays[0][:num_samples]
-    images = images.astype(np.float32) / 127.5 - 1.0 if images.dtype == np.uint8 else images.astype(np.float32)
-    return images, "images"
+    return scale_images(arrays[0][:num_samples]).numpy(), "images"
 
 
 def _saved_model_sampler(path):

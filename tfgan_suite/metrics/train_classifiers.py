@@ -59,12 +59,7 @@ def main(argv=None):
     args.output_dir.mkdir(parents=True, exist_ok=True)
     for dataset in args.datasets:
         epochs = args.epochs or DEFAULT_EPOCHS[dataset]
-        # One data_dir per dataset: TFDS caches extracted archives under data_dir/downloads by file
-        # name, and MNIST and Fashion-MNIST use the same names, so a shared data_dir silently gives
-        # the second dataset the first one's images (seen with tensorflow-datasets 4.9.10).
-        classifier, accuracy, info = train_classifier(
-            dataset, args.manual_root / dataset, data_dir / dataset, epochs
-        )
+        classifier, accuracy, info = train_classifier(dataset, args.manual_root / dataset, data_dir, epochs)
         name = extractors.classifier_name(dataset)
         weights = args.output_dir / f"{name}.weights.h5"
         # save_weights on the compiled model would also store the optimizer's slots (3x the size).
