@@ -35,6 +35,7 @@ from tfgan_suite.networks import ConditionalDiscriminator, DCGANGenerator
 
 # Noise stream of the wrong classes drawn for the mismatch term (the base uses streams 0..n_critic).
 MISMATCH_STREAM = 16
+CONDITIONINGS = ("concat", "projection")
 
 
 @register_variant("cgan")
@@ -44,7 +45,7 @@ class CGAN(GANModel):
     def __init__(self, generator, discriminator, latent_dim, condition_weight=1.0,
                  mismatch_weight=1.0, **kwargs):
         if kwargs.get("num_classes") is None:
-            raise ValueError(f"{type(self).__name__} is conditional: pass num_classes (the data's "
+            raise ValueError(f"{self.variant} is conditional: pass num_classes (the data's "
                              "classes) and train on (images, labels).")
         if condition_weight and not discriminator.class_head:
             raise ValueError("condition_weight > 0 needs a discriminator with a class head "
@@ -67,6 +68,8 @@ class CGAN(GANModel):
                       condition_weight):
         if num_classes is None:
             raise ValueError(f"{cls.variant} is conditional: pass num_classes (the data's classes).")
+        if conditioning not in CONDITIONINGS:
+            raise ValueError(f"conditioning must be one of {CONDITIONINGS}; got {conditioning!r}.")
         generator = DCGANGenerator(latent_dim, image_shape, filters=width, num_classes=num_classes)
         discriminator = ConditionalDiscriminator(image_shape, filters=width, num_classes=num_classes,
                                                  conditioning=conditioning,

@@ -1,0 +1,51 @@
+"""Controllable generation on the embedded MNIST, judged by the shipped MNIST classifier (slow).
+
+Each test trains one variant at the budget of `benchmarks/conditional.py` (1500 steps of 64,
+about 1.5-3 minutes on 2 shared CPU cores) and asserts a bar it clears with a margin; the
+benchmark prints the figures themselves (see its docstring for what each one means).
+"""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks import conditional as bench  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+# Measured at this budget (benchmarks/conditional.py): cgan 0.95, acgan 0.95 class-accuracy;
+# infogan 1.41 bits and 0.45 matched accuracy (chance: 0 bits, 0.10); icgan E_y 0.99, edits 0.97,
+# reconstruction MSE 0.23 (0.42 between two real images of a class).
+CLASS_ACCURACY_BAR = 0.90
+INFOGAN_MI_BAR, INFOGAN_MATCHED_BAR = 0.8, 0.3
+ICGAN_ENCODER_BAR, ICGAN_EDIT_BAR = 0.95, 0.85
+
+
+@pytest.fixture(scope="module")
+def reference():
+    return bench.real_features()
+
+
+@pytest.mark.parametrize("variant", ["cgan", "acgan"])
+def test_classifier_recognises_the_requested_class(variant, reference):
+    model, _ = bench.train(variant)
+    figures = bench.class_accuracy_and_fid(model, reference)
+    assert figures["class_accuracy"] >= CLASS_ACCURACY_BAR, figures
+
+
+def test_infogan_categorical_code_carries_the_digit():
+    model, _ = bench.train("infogan", latent_dim=bench.INFOGAN_LATENT)
+    figures = bench.infogan_figures(model)
+    assert figures["code_digit_mutual_information_bits"] >= INFOGAN_MI_BAR, figures
+    assert figures["matched_accuracy"] >= INFOGAN_MATCHED_BAR, figures
+
+
+def test_icgan_reconstructs_and_edits(reference):
+    model, _ = bench.train("icgan")
+    figures = bench.icgan_figures(model)
+    assert figures["y_encoder_accuracy"] >= ICGAN_ENCODER_BAR, figures
+    assert figures["edit_class_accuracy"] >= ICGAN_EDIT_BAR, figures
+    # Closer to its own image than another real image of the same class is.
+    assert figures["reconstruction_mse"] < figures["same_class_other_image_mse"], figures
