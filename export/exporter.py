@@ -5,7 +5,8 @@ Layout: ``base_dir/<name>/<version>/`` with signatures
 - ``serving_default``: ``z`` float32 [N, latent_dim] (+ ``labels`` int32 [N]) -> ``images``;
   image-to-image models take ``images`` float32 [N, H, W, C] instead.
 - ``sample``: ``num_samples`` int32 scalar, ``seed`` int32 scalar (+ ``labels`` int32 [N]) -> ``images``,
-  drawing ``z = stateless_normal([n, latent_dim], seed=[seed, 0])`` exactly like ``model.sample``.
+  drawing the latent input with ``model.prior_latent(n, seed)`` exactly like ``model.sample``
+  (``stateless_normal([n, latent_dim], seed=[seed, 0])``; InfoGAN adds its codes).
 - ``sample_png``: same inputs -> ``images_bytes`` string [N] (REST base64-encodes ``*_bytes`` outputs).
 
 and ``assets.extra/model_facts.json`` plus ``assets.extra/tf_serving_warmup_requests``.
@@ -57,8 +58,8 @@ class _Signatures:
     """The serving functions of one model; inputs named as in the export contract (DESIGN.md §5)."""
 
     def __init__(self, model, max_samples):
+        self.model = model
         self.generator = model.generator
-        self.latent_dim = model.latent_dim
         self.num_classes = model.num_classes
         self.max_samples = max_samples
 
@@ -83,7 +84,7 @@ class _Signatures:
             ),
         )
         seed = _after_checks(seed, tf.debugging.assert_non_negative(seed, message="seed must be >= 0"))
-        z = tf.random.stateless_normal([num_samples, self.latent_dim], seed=tf.stack([seed, 0]))
+        z = self.model.prior_latent(num_samples, seed)  # the draw model.sample makes for this seed
         if labels is None:
             return z, None
         # An empty `labels` means the default of model.sample: range(n) % num_classes.

@@ -26,9 +26,12 @@ class StandInGAN:
     image_shape: tuple = IMAGE_SHAPE
     training_info: dict = field(default_factory=dict)
 
+    def prior_latent(self, num_samples, seed):
+        return tf.random.stateless_normal([num_samples, self.latent_dim], seed=[seed, 0])
+
     def sample(self, n, labels=None, seed=None):
         """Same recipe as the real models' sample()."""
-        z = tf.random.stateless_normal([n, self.latent_dim], seed=[seed, 0])
+        z = self.prior_latent(n, seed)
         if self.num_classes:
             labels = tf.range(n) % self.num_classes if labels is None else tf.constant(labels, tf.int32)
             return self.generator([z, labels], training=False).numpy()

@@ -194,7 +194,7 @@ def test_infogan_sample_sets_the_codes():
     np.testing.assert_array_equal(model.sample(4, seed=2), model.sample(4, seed=2))
     # The draw is TF ops from the seed alone (what an exported `sample` signature would replay).
     np.testing.assert_array_equal(
-        model.sample(4, seed=2), model.generator(model.latent_input(*model.prior_latent(4, 2))).numpy())
+        model.sample(4, seed=2), model.generator(model.prior_latent(4, 2)).numpy())
     with pytest.raises(ValueError, match=r"categories must be 2 integers in \[0, 9\]"):
         model.sample(2, categories=[0, 10])
     with pytest.raises(ValueError, match="unconditional; do not pass labels"):

@@ -37,3 +37,14 @@ def test_conditional_dcgan_exports_with_labels(tmp_path, labels):
     sampled = loaded.signatures["sample"](num_samples=tf.constant(3), seed=tf.constant(1), labels=sent)["images"]
     np.testing.assert_array_equal(sampled.numpy(), model.sample(3, labels=labels, seed=1))
     assert read_facts(tmp_path / "cdcgan" / "1")["num_classes"] == 10
+
+
+def test_infogan_sample_signature_draws_its_codes_like_model_sample(tmp_path):
+    """InfoGAN's latent input is [z, onehot(c_cat), c_cont]: the exported `sample` must draw the
+    codes from their priors (one-hot, uniform), exactly as `model.sample` does, not a plain normal."""
+    model = build_model("infogan", image_shape=IMAGE_SHAPE, latent_dim=16, width=4)
+    loaded = tf.saved_model.load(str(export_generator(model, tmp_path, "infogan")))
+    sampled = loaded.signatures["sample"](num_samples=tf.constant(6), seed=tf.constant(5))["images"]
+    np.testing.assert_allclose(sampled.numpy(), model.sample(6, seed=5), atol=1e-6)
+    one_hots = model.prior_latent(6, 5).numpy()[:, model.noise_dim:model.noise_dim + 10]
+    assert sorted(set(one_hots.ravel().tolist())) == [0.0, 1.0] and (one_hots.sum(axis=1) == 1).all()

@@ -98,3 +98,11 @@ def test_uncompiled_model_saves_and_loads(tmp_path):
     model.save(tmp_path / "m.keras")
     np.testing.assert_array_equal(keras.models.load_model(tmp_path / "m.keras").sample(3, seed=1),
                                   model.sample(3, seed=1))
+
+
+def test_labels_outside_the_models_classes_stop_training_with_a_clear_error():
+    model = tiny_model("gan", num_classes=3)
+    bad = np.array([0, 1, 2, 3] * 4, np.int32)
+    data = tf.data.Dataset.from_tensor_slices((tiny_images("gan", 16), bad)).batch(16)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="labels must be < num_classes=3"):
+        model.fit(data, verbose=0)

@@ -181,7 +181,19 @@ class GANModel(keras.Model):
             raise ValueError(
                 f"This {self.variant} model is conditional on {self.num_classes} classes: the data "
                 "must yield (images, labels) batches (load_dataset(..., with_labels=True)).")
-        return images, (None if self.num_classes is None else ops.cast(labels, "int32"))
+        if self.num_classes is None:
+            return images, None
+        labels = ops.cast(labels, "int32")
+        # Out-of-range labels would silently become all-zero one-hots (or fail deep in an embedding).
+        in_range = [
+            tf.debugging.assert_non_negative(labels, message="labels must be >= 0"),
+            tf.debugging.assert_less(
+                labels, self.num_classes,
+                message=f"labels must be < num_classes={self.num_classes}: the data has more classes "
+                        "than the model was built for"),
+        ]
+        with tf.control_dependencies(in_range):
+            return images, tf.identity(labels)
 
     def replica_noise(self, sampler, batch_size, shape, stream):
         """Draws `sampler([global_batch] + shape)` from a seed fixed by (model seed, step, stream) and
@@ -208,13 +220,18 @@ class GANModel(keras.Model):
 
     # ----- sampling ---------------------------------------------------------------------------
 
+    def prior_latent(self, num_samples, seed):
+        """The generator's latent input for `num_samples` draws from the prior, fixed by `seed`:
+        z = stateless_normal(seed=[seed, 0]). TensorFlow ops only, so the exported `sample`
+        signature makes the very same draw."""
+        return tf.random.stateless_normal([num_samples, self.latent_dim], seed=[seed, 0])
+
     def sample(self, n, labels=None, seed=None):
-        """`n` generated images as a numpy array. With a `seed`, z = stateless_normal(seed=[seed, 0]),
-        the same draw the exported `sample` signature makes. Conditional models take `labels`
-        (default: 0, 1, ..., num_classes-1 repeated)."""
-        shape = (int(n), self.latent_dim)
-        z = (tf.random.normal(shape) if seed is None
-             else tf.random.stateless_normal(shape, seed=[int(seed), 0]))
+        """`n` generated images as a numpy array, deterministic for a `seed` (and the same as the
+        exported `sample` signature gives). Conditional models take `labels` (default: 0, 1, ...,
+        num_classes-1 repeated)."""
+        seed = np.random.randint(2**31 - 1) if seed is None else int(seed)
+        z = self.prior_latent(int(n), seed)
         return self.generator(self.generator_inputs(z, self.check_labels(n, labels)),
                               training=False).numpy()
 

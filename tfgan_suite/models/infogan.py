@@ -118,9 +118,13 @@ class InfoGAN(GANModel):
     # ----- sampling ---------------------------------------------------------------------------
 
     def prior_latent(self, num_samples, seed):
-        """G's input for `num_samples` draws from the priors, z ~ N(0, I) with seed [seed, 0] (as
-        every model's `sample`), c_cat with [seed, 1], c_cont with [seed, 2]. TensorFlow ops only,
-        so an exported `sample` signature can make the same draw."""
+        """G's input [z, onehot(c_cat), c_cont] drawn from the priors (see `prior_codes`)."""
+        return self.latent_input(*self.prior_codes(num_samples, seed))
+
+    def prior_codes(self, num_samples, seed):
+        """(z, c_cat, c_cont) for `num_samples` draws from the priors, z ~ N(0, I) with seed
+        [seed, 0] (as every model's `sample`), c_cat with [seed, 1], c_cont with [seed, 2].
+        TensorFlow ops only, so the exported `sample` signature makes the same draw."""
         noise = tf.random.stateless_normal([num_samples, self.noise_dim], seed=[seed, 0])
         categories = tf.random.stateless_uniform(
             [num_samples], seed=[seed, 1], maxval=self.categorical_dim, dtype=tf.int32)
@@ -134,7 +138,7 @@ class InfoGAN(GANModel):
         priors when omitted. Deterministic for a `seed`."""
         self.check_labels(n, labels)  # unsupervised: labels are refused
         seed = np.random.randint(2**31 - 1) if seed is None else int(seed)
-        noise, prior_categories, prior_continuous = self.prior_latent(int(n), seed)
+        noise, prior_categories, prior_continuous = self.prior_codes(int(n), seed)
         if categories is None:
             categories = prior_categories.numpy()
         categories = np.asarray(categories)
