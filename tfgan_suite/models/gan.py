@@ -107,8 +107,3 @@ class GAN(LossVariantGAN):
     def get_config(self):
         return {**super().get_config(), "loss": self.adversarial_loss}
 
-
-# Transitional, for cgan/acgan (written concurrently against the former `generator_loss` option):
-# remove once they use `generator_objective` / `discriminator_objective`.
-GENERATOR_LOSSES = {name: pair[1] for name, pair in losses.ADVERSARIAL_LOSSES.items()}
-GAN.generator_loss_kind = property(lambda self: self.adversarial_loss)
