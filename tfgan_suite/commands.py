@@ -105,8 +105,9 @@ def run_list(args):
     from tfgan_suite.models import VARIANTS
 
     for name, cls in sorted(VARIANTS.items()):
-        paper = (sys.modules[cls.__module__].__doc__ or "").strip().splitlines()[0]
-        print(f"{name:12s} {paper}")
+        # The docstring's first paragraph names the paper.
+        paper = (sys.modules[cls.__module__].__doc__ or "").strip().split("\n\n")[0]
+        print(f"{name:12s} {' '.join(paper.split())}")
     return 0
 
 
