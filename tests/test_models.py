@@ -106,3 +106,17 @@ def test_labels_outside_the_models_classes_stop_training_with_a_clear_error():
     data = tf.data.Dataset.from_tensor_slices((tiny_images("gan", 16), bad)).batch(16)
     with pytest.raises(tf.errors.InvalidArgumentError, match="labels must be < num_classes=3"):
         model.fit(data, verbose=0)
+
+
+@pytest.mark.parametrize("image_shape, layers", [((28, 28, 1), 2), ((32, 32, 3), 3), ((64, 64, 3), 4)])
+def test_dcgan_networks_fit_their_image_size(image_shape, layers):
+    """28 = 7 * 2^2 and 32 = 4 * 2^3: the generator starts at 7x7 or 4x4 and doubles per layer."""
+    model = tfgan_suite.build_model("dcgan", image_shape=image_shape, latent_dim=8, width=4)
+    assert len(model.generator.up_convs) + 1 == len(model.discriminator.down_convs) == layers
+    model.compile()
+    images = np.random.default_rng(0).uniform(-1, 1, (8,) + image_shape).astype(np.float32)
+    history = model.fit(tf.data.Dataset.from_tensor_slices(images).batch(4), verbose=0)
+    assert np.isfinite(history.history["g_loss"][0])
+    assert model.sample(2, seed=0).shape == (2,) + image_shape
+    with pytest.raises(ValueError, match="need an even image size"):
+        tfgan_suite.build_model("dcgan", image_shape=(27, 27, 1))
