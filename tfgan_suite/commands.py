@@ -64,11 +64,9 @@ def _fail(error):
 
 
 def run_train(args):
-    from tfgan_suite.models import get_variant
     from tfgan_suite.training import TrainingDiverged, train
 
     try:
-        get_variant(args.variant)
         train(args.variant, data=args.data, epochs=args.epochs, batch_size=args.batch_size,
               strategy=args.strategy, out=args.out, resume=args.resume, latent_dim=args.latent_dim,
               width=args.width, conditional=args.conditional, steps_per_epoch=args.steps_per_epoch,

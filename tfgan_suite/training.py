@@ -75,8 +75,6 @@ def train(variant, data="mnist_embedded", epochs=5, batch_size=64, strategy="def
     dataset, info = load_dataset(data, batch_size, with_labels=conditional,
                                  num_replicas=strategy.num_replicas_in_sync, seed=seed,
                                  manual_dir=manual_dir, data_dir=data_dir)
-    if conditional and info.num_classes is None:
-        raise ValueError(f"Dataset {info.name!r} has no labels; a conditional model needs them.")
     options = {k: v for k, v in (("latent_dim", latent_dim), ("width", width)) if v is not None}
     keras.utils.set_random_seed(seed)
     with strategy.scope():
