@@ -13,6 +13,11 @@ real ones. Seed 0, means over the run: with the 2-D code the autoencoder is near
 (tried through autoencoder_code_dim) only moves the generator onto the decoder's curve, which it
 reconstructs better than the real points (2000 steps: L(x) 0.61, L(G(z)) 0.01, k_t 0.30; 3000
 steps at the paper's rate 1e-4, or gamma = 1: the same): 0 modes, 0% high quality in every run.
+Nothing in the objective spreads the generator: every set-up tried (seed 0, 2000 steps) collapses
+to one point (sample std <= 0.06). A faster k (lambda_k 0.01 or 0.1, codes 1, 2, 8, 64; gamma 0.5
+or 1) lands it at most on one mode (best: 2-D code, gamma 1, lambda_k 0.1: 1 mode, 62%); a
+denoising autoencoder (input noise std 0.3, 64-D code) draws it onto one mode (1 mode, 92-97%), but
+the noise dominates both errors, so L(G(z)) >= gamma L(x) and k stays near 0 (std 0.1: the centre).
 """
 
 import functools
@@ -73,10 +78,12 @@ def test_jensen_shannon_fgan_covers_the_ring():
 
 @pytest.mark.slow
 def test_ebgan_reaches_every_mode_of_the_ring():
-    """Bar: >= 7 modes, >= 2% high quality: EBGAN reaches every mode but its samples spread around
-    them. Measured (3000 steps): seed 0: 8, 8.8%; seed 1: 8, 3.3%."""
+    """Bar: >= 7 modes, >= 5% high quality: EBGAN reaches every mode but its samples spread around
+    them. Measured (3000 steps, 8-D code): seed 0: 8, 18.7%; seed 1: 8, 8.0%. (2-D code: seed 0:
+    8, 8.8%; seed 1: 8, 3.3%. Seed 0, 8-D code: pt_weight 1: 8, 13%; 64-D code: 8, 13%; 2-D code,
+    margin 0.1: 8, 3.9%.)"""
     modes, quality = ring_coverage("ebgan", 3000)
-    assert modes >= 7 and quality >= 0.02
+    assert modes >= 7 and quality >= 0.05
 
 
 @pytest.mark.slow

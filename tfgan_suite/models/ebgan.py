@@ -9,6 +9,8 @@ where f_PT, the pulling-away term (eq. 4), is the mean squared cosine similarity
 encoder codes S of different generated samples of the batch: it pushes G away from producing one
 mode. lambda_PT = 0.1 as in the paper. The paper tunes m per data set; m = 1 here suits the
 per-pixel energy of images in [-1, 1]. Adam(2e-4, beta_1=0.5) (the paper's models follow DCGAN).
+Code size: 64 for images; 8 for 2-D points, an over-complete code that roughly doubles the share of
+samples near a ring mode over a 2-D one (tests/test_loss_family_ring.py).
 
 Under a distribution strategy f_PT is taken over the GLOBAL batch's codes (all-gathered, with
 gradients flowing back to every replica), so 1 and N replicas take the same step.
@@ -26,6 +28,7 @@ class EBGAN(LossVariantGAN):
     discriminator_kind = "autoencoder"
     extra_metrics = ("pt",)
     energy_power = 2  # squared reconstruction error
+    autoencoder_code_dim = {"images": 64, "points": 8}
 
     def __init__(self, generator, discriminator, latent_dim, margin=1.0, pt_weight=0.1, **kwargs):
         if margin <= 0:
