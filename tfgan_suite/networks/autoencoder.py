@@ -9,7 +9,7 @@ example alone). 2-D points and flat vectors: one ELU hidden layer each side.
 import math
 
 import keras
-from keras import layers, ops
+from keras import layers
 
 from tfgan_suite.networks.dcgan import KERNEL_SIZE, upsampling_plan
 
