@@ -71,7 +71,7 @@ class ServerHandle:
         self.stop()
 
 
-def tf_serving_command(binary, config_file, grpc_port, rest_port, poll_seconds, batching):
+def tf_serving_command(binary, config_file, grpc_port, rest_port, poll_seconds, batching, config_poll_seconds=0):
     command = [
         binary,
         f"--port={grpc_port}",
@@ -80,6 +80,8 @@ def tf_serving_command(binary, config_file, grpc_port, rest_port, poll_seconds, 
         f"--file_system_poll_wait_seconds={max(1, round(poll_seconds))}",
         f"--monitoring_config_file={MONITORING_CONFIG}",
     ]
+    if config_poll_seconds:  # TF Serving takes whole seconds
+        command.append(f"--model_config_file_poll_wait_seconds={max(1, round(config_poll_seconds))}")
     if batching:
         # Session batching concatenates inputs along dimension 0, so it only suits signatures whose
         # inputs all have a batch dimension (serving_default); `sample` takes scalars. Opt-in.
@@ -87,12 +89,13 @@ def tf_serving_command(binary, config_file, grpc_port, rest_port, poll_seconds, 
     return command
 
 
-def local_command(config_file, grpc_port, rest_port, poll_seconds, ready_file, host):
+def local_command(config_file, grpc_port, rest_port, poll_seconds, ready_file, host, config_poll_seconds=0):
     command = [
         sys.executable, "-m", "serving.local_server",
         f"--model_config_file={config_file}",
         f"--port={grpc_port}",
         f"--file_system_poll_wait_seconds={poll_seconds}",
+        f"--model_config_file_poll_wait_seconds={config_poll_seconds}",
         f"--ready_file={ready_file}",
         f"--host={host}",
     ]
@@ -105,12 +108,13 @@ def local_command(config_file, grpc_port, rest_port, poll_seconds, ready_file, h
 
 def start_server(model_base=None, grpc_port=0, rest_port=0, *, model_names=None, entries=None, config_file=None,
                  poll_seconds=1.0, use_tf_serving=None, batching=False, host="127.0.0.1", ready_timeout_seconds=180.0,
-                 log_file=None):
+                 log_file=None, config_poll_seconds=0):
     """Start a server and return a ServerHandle once every configured model has a version AVAILABLE.
 
     Port 0 means "pick a free one"; `rest_port=None` disables REST. `use_tf_serving=None` picks
     TF Serving when its binary is on PATH. The models come from `config_file`, `entries`, or every
-    model directory under `model_base` (optionally only `model_names`).
+    model directory under `model_base` (optionally only `model_names`). `config_poll_seconds` > 0
+    re-reads the config file that often (--model_config_file_poll_wait_seconds).
     """
     binary = tf_serving_binary() if use_tf_serving in (None, True) else None
     if use_tf_serving and not binary:
@@ -124,7 +128,8 @@ def start_server(model_base=None, grpc_port=0, rest_port=0, *, model_names=None,
         # TF Serving cannot report a port it picked, so pick them here.
         grpc_port = grpc_port or free_port()
         rest_port = free_port() if rest_port == 0 else rest_port
-        command = tf_serving_command(binary, config_file, grpc_port, rest_port, poll_seconds, batching)
+        command = tf_serving_command(binary, config_file, grpc_port, rest_port, poll_seconds, batching,
+                                     config_poll_seconds)
         process = _spawn(command, log_file)
         handle = ServerHandle(process, "tensorflow_model_server", grpc_port, rest_port, workdir)
         _wait_until_available(handle, config_file, ready_timeout_seconds)
@@ -132,7 +137,7 @@ def start_server(model_base=None, grpc_port=0, rest_port=0, *, model_names=None,
 
     ready_file = workdir / "ready.json"
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(Path(__file__).parent.parent), os.environ.get("PYTHONPATH", "")]))
-    command = local_command(config_file, grpc_port, rest_port, poll_seconds, ready_file, host)
+    command = local_command(config_file, grpc_port, rest_port, poll_seconds, ready_file, host, config_poll_seconds)
     process = _spawn(command, log_file, env)
     deadline = time.monotonic() + ready_timeout_seconds
     while not ready_file.exists():  # written once the initial versions are loaded and ports bound

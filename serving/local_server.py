@@ -2,10 +2,12 @@
 
 It serves the same ``BASE/<name>/<version>/`` tree with TF Serving's protocol and behaviour
 (TF_SERVING.md): PredictionService Predict + GetModelMetadata (the other RPCs answer UNIMPLEMENTED),
-ModelService GetModelStatus, the REST API, version policies and labels, polling for new versions,
+ModelService GetModelStatus + HandleReloadConfigRequest, the REST API, version policies and labels,
+polling for new versions and (--model_config_file_poll_wait_seconds) for an edited models.config,
 TF Serving's status codes and messages. Listens on 127.0.0.1 unless told otherwise.
 
     python -m serving.local_server --model_base_path DIR [--model_name NAME] --port 8500 --rest_api_port 8501
+    python -m serving.local_server --model_config_file models.config --model_config_file_poll_wait_seconds 60
 """
 
 import argparse
@@ -21,13 +23,14 @@ import grpc
 from tensorflow_serving.apis import (
     get_model_metadata_pb2,
     get_model_status_pb2,
+    model_management_pb2,
     model_service_pb2_grpc,
     prediction_service_pb2_grpc,
 )
 from tensorflow_serving.apis.get_model_metadata_pb2 import SignatureDefMap
 
 from serving.errors import ServingError, invalid_argument
-from serving.model_config import entries_for_base, read_models_config
+from serving.model_config import entries_for_base, entries_from_config, read_models_config, read_server_config
 from serving.model_manager import ModelManager
 from serving.predict import run_predict
 from serving.rest_api import RestServer
@@ -81,7 +84,11 @@ class ModelServicer(model_service_pb2_grpc.ModelServiceServicer):
         except ServingError as error:
             _abort(context, error)
 
-    HandleReloadConfigRequest = _unimplemented("HandleReloadConfigRequest")
+    def HandleReloadConfigRequest(self, request, context):
+        try:
+            return self.core.reload_config(request.config)
+        except ServingError as error:
+            _abort(context, error)  # TF Serving also fails the RPC itself, not only the response status
 
 
 class ServingCore:
@@ -113,6 +120,20 @@ class ServingCore:
         response.metadata[SIGNATURE_DEF_FIELD].Pack(signature_map)
         return response
 
+    def reload_config(self, config):
+        """HandleReloadConfigRequest (model_service_impl.cc), also used for the config file poll."""
+        if config.WhichOneof("config") != "model_config_list":
+            raise invalid_argument("ServerModelConfig type not supported by HandleReloadConfigRequest. "
+                                   "Only ModelConfigList is currently supported")
+        try:
+            entries = entries_from_config(config)
+        except ValueError as error:  # a bad policy or label syntax
+            raise invalid_argument(str(error)) from None
+        self.manager.reload(entries)
+        response = model_management_pb2.ReloadConfigResponse()
+        response.status.SetInParent()  # error_code 0 = OK
+        return response
+
     def model_status(self, request):
         if not request.HasField("model_spec"):
             raise invalid_argument("Missing ModelSpec")
@@ -128,11 +149,15 @@ class LocalServer:
     """gRPC (+ optional REST) server over a ModelManager. `start()` returns once models are loaded."""
 
     def __init__(self, entries, grpc_port=0, rest_port=None, host="127.0.0.1", poll_seconds=1.0,
-                 max_message_bytes=DEFAULT_MAX_MESSAGE_BYTES, num_threads=8, enable_warmup=True):
-        self.manager = ModelManager(entries, run_predict, enable_warmup=enable_warmup)
+                 max_message_bytes=DEFAULT_MAX_MESSAGE_BYTES, num_threads=8, enable_warmup=True,
+                 config_file=None, config_poll_seconds=0):
+        self.entries = entries
+        self.manager = ModelManager(run_predict, enable_warmup=enable_warmup)
         self.core = ServingCore(self.manager)
         self.host = host
         self.poll_seconds = poll_seconds
+        self.config_file = config_file
+        self.config_poll_seconds = config_poll_seconds
         self.max_message_bytes = max_message_bytes
         self.num_threads = num_threads
         self._requested_ports = (grpc_port, rest_port)
@@ -142,8 +167,7 @@ class LocalServer:
         self._rest = None
 
     def start(self):
-        self.manager.poll_once()  # like TF Serving: serve only once the initial versions are loaded
-        self.manager.check_labels()
+        self.manager.reload(self.entries)  # like TF Serving: serve only once the initial versions are loaded
         options = [
             ("grpc.max_receive_message_length", self.max_message_bytes),
             ("grpc.max_send_message_length", self.max_message_bytes),
@@ -162,7 +186,13 @@ class LocalServer:
             self._rest.start()
         if self.poll_seconds:
             self.manager.start_polling(self.poll_seconds)
+        if self.config_file and self.config_poll_seconds:
+            # A bad file is logged by the poller and the old config keeps serving.
+            self.manager.start_polling(self.config_poll_seconds, self.reload_config_file, "config-file-poller")
         return self
+
+    def reload_config_file(self):
+        self.core.reload_config(read_server_config(self.config_file))
 
     def stop(self, grace_seconds=5.0):
         """Stop accepting requests, let in-flight ones finish (up to the grace period), stop polling."""
@@ -190,6 +220,8 @@ def build_parser():
     parser.add_argument("--model_base_path", help="directory of <name>/<version>/ trees (without a config file)")
     parser.add_argument("--model_name", action="append", help="serve only these models under --model_base_path")
     parser.add_argument("--file_system_poll_wait_seconds", type=float, default=1.0)
+    parser.add_argument("--model_config_file_poll_wait_seconds", type=float, default=0,
+                        help="re-read --model_config_file this often (0 = never, as in TF Serving)")
     parser.add_argument("--max_message_bytes", type=int, default=DEFAULT_MAX_MESSAGE_BYTES)
     parser.add_argument("--num_threads", type=int, default=8)
     parser.add_argument("--enable_model_warmup", type=lambda v: v.lower() != "false", default=True)
@@ -211,6 +243,7 @@ def main(argv=None):
         entries, grpc_port=args.port, rest_port=rest_port, host=args.host,
         poll_seconds=args.file_system_poll_wait_seconds, max_message_bytes=args.max_message_bytes,
         num_threads=args.num_threads, enable_warmup=args.enable_model_warmup,
+        config_file=args.model_config_file, config_poll_seconds=args.model_config_file_poll_wait_seconds,
     ).start()
 
     stopping = threading.Event()

@@ -84,9 +84,16 @@ def write_models_config(entries, path):
     return Path(path)
 
 
-def read_models_config(path):
-    config = text_format.Parse(Path(path).read_text(), model_server_config_pb2.ModelServerConfig())
+def read_server_config(path):
+    return text_format.Parse(Path(path).read_text(), model_server_config_pb2.ModelServerConfig())
+
+
+def entries_from_config(config):
     return [ModelEntry.from_proto(c) for c in config.model_config_list.config]
+
+
+def read_models_config(path):
+    return entries_from_config(read_server_config(path))
 
 
 def entries_for_base(model_base, model_names=None):

@@ -4,6 +4,11 @@ A poller re-reads each model's base path; new versions are loaded (and warmed up
 versions they replace are dropped, and the loaded set is swapped atomically, so a request never
 sees a gap (TF Serving's availability-preserving policy). A request holds its own reference to the
 version it resolved, so an unload never cuts it short.
+
+`reload` replaces the whole model list (HandleReloadConfigRequest, the config file poll and the
+initial config all go through it, as in TF Serving's ServerCore::ReloadConfig). It loads into copies
+of the models while the old ones keep serving and swaps the model dict only once the new config is
+valid, so a rejected config loses nothing and a model that stays never has a gap.
 """
 
 import logging
@@ -74,16 +79,56 @@ class ManagedModel:
         self.failed = set()  # versions that failed to load are not retried (TF Serving gives up too)
 
 
+def check_labels(models):
+    """Labels may only point at available versions (TF Serving rejects the config otherwise)."""
+    for model in models.values():
+        for label, version in model.entry.labels.items():
+            if version not in model.loaded:
+                raise ServingError(
+                    grpc.StatusCode.FAILED_PRECONDITION,
+                    f"Request to assign label to version {version} of model {model.entry.name}, "
+                    f"which is not currently available for inference (label {label})",
+                )
+
+
 class ModelManager:
-    def __init__(self, entries, predictor, enable_warmup=True):
-        self.models = {entry.name: ManagedModel(entry) for entry in entries}
+    def __init__(self, predictor, enable_warmup=True):
+        self.models = {}  # swapped whole by reload; readers never take the lock
+        self.retired = {}  # name -> version states of models a reload removed (GetModelStatus reports END)
         self._predictor = predictor
         self._enable_warmup = enable_warmup
-        self._lock = threading.Lock()  # one poll at a time; readers never take it
+        self._lock = threading.Lock()  # one poll or reload at a time
         self._stop = threading.Event()
-        self._thread = None
+        self._threads = []
 
-    # -- polling --------------------------------------------------------------------------
+    # -- config and polling -----------------------------------------------------------------
+    def reload(self, entries):
+        """Serve exactly `entries`: load new models and versions, then swap; raise ServingError if invalid."""
+        names = [entry.name for entry in entries]
+        for name in names:
+            if names.count(name) > 1:
+                raise invalid_argument(f"Illegal to list model {name} multiple times in config list")
+        with self._lock:
+            models = {entry.name: self._successor(entry) for entry in entries}
+            for model in models.values():
+                self._sync(model)
+            check_labels(models)  # before the swap: a rejected config leaves the old one serving
+            for name in self.models.keys() - models.keys():
+                self.retired[name] = {v: s if s.state == State.END else VersionState(State.END)
+                                      for v, s in self.models[name].states.items()}
+                log.info("unloaded model %s", name)
+            self.models = models
+            for name in models:
+                self.retired.pop(name, None)
+
+    def _successor(self, entry):
+        """A kept model continues from a copy of its state (the old object serves until the swap)."""
+        old = self.models.get(entry.name)
+        model = ManagedModel(entry)
+        if old is not None and old.entry.base_path == entry.base_path:
+            model.loaded, model.states, model.failed = old.loaded, dict(old.states), set(old.failed)
+        return model
+
     def poll_once(self):
         with self._lock:
             for model in self.models.values():
@@ -114,32 +159,25 @@ class ModelManager:
             log.info("unloaded %s version %s", entry.name, version)
         model.loaded = loaded  # atomic swap: in-flight requests keep the versions they hold
 
-    def check_labels(self):
-        """Labels may only point at available versions (TF Serving rejects the config otherwise)."""
-        for model in self.models.values():
-            for label, version in model.entry.labels.items():
-                if version not in model.loaded:
-                    raise ServingError(
-                        grpc.StatusCode.FAILED_PRECONDITION,
-                        f"Request to assign label to version {version} of model {model.entry.name}, "
-                        f"which is not currently available for inference (label {label})",
-                    )
+    def start_polling(self, interval_seconds, poll=None, name="version-poller"):
+        """Call `poll` (default: look for new versions) every interval until stop()."""
+        poll = poll or self.poll_once
 
-    def start_polling(self, interval_seconds):
         def run():
             while not self._stop.wait(interval_seconds):
                 try:
-                    self.poll_once()
-                except Exception:  # e.g. a base path briefly unreadable: keep serving, poll again
-                    log.exception("version poll failed")
+                    poll()
+                except Exception as exc:  # e.g. an unreadable base path or a bad config file: keep serving
+                    log.error("%s: poll failed, still serving the old state: %s", name, exc)  # one line per poll
 
-        self._thread = threading.Thread(target=run, name="version-poller", daemon=True)
-        self._thread.start()
+        thread = threading.Thread(target=run, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
 
     def stop(self):
         self._stop.set()
-        if self._thread:
-            self._thread.join(timeout=10)
+        for thread in self._threads:
+            thread.join(timeout=10)
 
     # -- request resolution (predict_impl / server_core semantics) --------------------------
     def resolve(self, model_spec):
@@ -170,7 +208,7 @@ class ModelManager:
         if not model_spec.name:
             raise invalid_argument("Missing ModelSpec")
         model = self.models.get(model_spec.name)
-        states = dict(model.states) if model else {}
+        states = dict(model.states) if model else dict(self.retired.get(model_spec.name, {}))
         choice = model_spec.WhichOneof("version_choice")
         if choice == "version_label":
             if model is None or model_spec.version_label not in model.entry.labels:
