@@ -40,12 +40,12 @@ VARIANTS = [
     ("lsgan", {}), ("lsgan", {"coding": "-1-1-0"}),
     ("fgan", {"divergence": "kl"}), ("fgan", {"divergence": "jensen_shannon"}),
     ("fgan", {"divergence": "squared_hellinger"}),
-    ("wgan", {}), ("wgan_gp", {}), ("ebgan", {}), ("began", {}),
+    ("wgan", {}), ("wgan_gp", {}), ("ebgan", {}), ("began", {}), ("began", {"gamma": 1.0}),
 ]
 
 
 def label(variant, options):
-    return variant + "".join(f" {value}" for value in options.values())
+    return variant + "".join(f" {key}={value}" for key, value in options.items())
 
 
 class Stopwatch(keras.callbacks.Callback):

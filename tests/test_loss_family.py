@@ -200,3 +200,19 @@ def test_began_k_follows_the_balance_update_and_stays_in_zero_one():
     model = tiny("began")
     history = model.fit(data(POINTS), verbose=0).history
     assert 0.0 < float(model.k.numpy()) <= 1.0 and history["k_t"][0] > 0.0
+
+
+def test_began_generator_has_the_decoders_architecture():
+    """Berthelot et al. 2017, sec. 3.5: G has the decoder's layers (not its weights): ELU, no
+    batch normalization; its tanh keeps the images in the exported range."""
+    model = tiny("began", shape=IMAGES)
+    decoder = model.discriminator.decoder_layers
+    generator = model.generator.decoder_layers
+    assert [type(layer) for layer in generator] == [type(layer) for layer in decoder]
+    # The same weight shapes but the first kernel's inputs: latent_dim here, the code size there.
+    assert [w.shape for w in model.generator.weights][1:] == [w.shape for layer in decoder
+                                                              for w in layer.weights][1:]
+    assert not any(isinstance(layer, keras.layers.BatchNormalization) for layer in generator)
+    assert generator[-1].activation.__name__ == "tanh" and decoder[-1].activation.__name__ == "linear"
+    images = model.sample(8, seed=0)
+    assert images.shape == (8, 28, 28, 1) and np.abs(images).max() <= 1.0

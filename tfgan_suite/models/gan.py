@@ -46,13 +46,16 @@ class LossVariantGAN(GANModel):
     def create(cls, image_shape, latent_dim=64, num_classes=None, width=64, **kwargs):
         """DCGAN networks for images (H, W, C), `width` the discriminator's first-layer filters;
         MLPs with two hidden layers of `width` units (linear output) for points and vectors."""
-        if len(image_shape) == 3:
-            generator = DCGANGenerator(latent_dim, image_shape, filters=width, num_classes=num_classes)
-        else:
-            generator = MLPGenerator(latent_dim, image_shape, hidden=(width, width),
-                                     num_classes=num_classes, output_activation=None)
+        generator = cls.make_generator(image_shape, latent_dim, width, num_classes)
         discriminator = cls.make_discriminator(image_shape, width, num_classes)
         return cls(generator, discriminator, latent_dim, num_classes=num_classes, **kwargs)
+
+    @classmethod
+    def make_generator(cls, image_shape, latent_dim, width, num_classes):
+        if len(image_shape) == 3:
+            return DCGANGenerator(latent_dim, image_shape, filters=width, num_classes=num_classes)
+        return MLPGenerator(latent_dim, image_shape, hidden=(width, width),
+                            num_classes=num_classes, output_activation=None)
 
     @classmethod
     def make_discriminator(cls, image_shape, width, num_classes):

@@ -1,5 +1,6 @@
 """Autoencoder discriminators, whose energy is the reconstruction error: EBGAN (Zhao et al. 2017,
-sec. 2.3) and BEGAN (Berthelot et al. 2017, sec. 3.3).
+sec. 2.3) and BEGAN (Berthelot et al. 2017, sec. 3.3); and BEGAN's generator, which "uses the same
+architecture (though not the same weights) as the discriminator decoder" (sec. 3.5).
 
 Images: stride-2 convolutions down to a `code_dim` code, the mirror image up (as BEGAN's encoder /
 decoder, with ELU activations and no batch normalization, so every example's energy depends on that
@@ -14,6 +15,32 @@ from keras import layers
 from tfgan_suite.networks.dcgan import KERNEL_SIZE, upsampling_plan
 
 
+def _stride_2_conv(filters, transpose=False, activation="elu"):
+    conv_class = layers.Conv2DTranspose if transpose else layers.Conv2D
+    return conv_class(filters, KERNEL_SIZE, strides=2, padding="same", activation=activation)
+
+
+def _filters_per_scale(image_shape, width):
+    steps, size = upsampling_plan(image_shape[0])
+    return [width * 2 ** step for step in range(steps)], size
+
+
+def convolutional_decoder(image_shape, width, output_activation=None):
+    """code -> ELU dense to s x s x (width * 2^(steps-1)) -> stride-2 ELU transposed convs halving
+    the filters -> an image of `image_shape`, `output_activation` at the end."""
+    filters, size = _filters_per_scale(image_shape, width)
+    return ([layers.Dense(size * size * filters[-1], activation="elu"),
+             layers.Reshape((size, size, filters[-1]))]
+            + [_stride_2_conv(n, transpose=True) for n in reversed(filters[:-1])]
+            + [_stride_2_conv(image_shape[-1], transpose=True, activation=output_activation)])
+
+
+def _apply(stack, x):
+    for layer in stack:
+        x = layer(x)
+    return x
+
+
 @keras.saving.register_keras_serializable(package="tfgan_suite")
 class AutoencoderDiscriminator(keras.Model):
     """x -> Enc(x), a `code_dim` code -> Dec(Enc(x)), a reconstruction of x's shape (linear output)."""
@@ -24,7 +51,10 @@ class AutoencoderDiscriminator(keras.Model):
         self.code_dim = code_dim
         self.width = width
         if len(self.sample_shape) == 3:
-            self.encoder_layers, self.decoder_layers = self._convolutional()
+            filters, _ = _filters_per_scale(self.sample_shape, width)
+            self.encoder_layers = ([_stride_2_conv(n) for n in filters]
+                                   + [layers.Flatten(), layers.Dense(code_dim)])
+            self.decoder_layers = convolutional_decoder(self.sample_shape, width)
         else:
             size = math.prod(self.sample_shape)
             self.encoder_layers = [layers.Flatten(), layers.Dense(width, activation="elu"),
@@ -32,31 +62,11 @@ class AutoencoderDiscriminator(keras.Model):
             self.decoder_layers = [layers.Dense(width, activation="elu"), layers.Dense(size),
                                    layers.Reshape(self.sample_shape)]
 
-    def _convolutional(self):
-        height, _, channels = self.sample_shape
-        steps, size = upsampling_plan(height)
-        filters = [self.width * 2 ** step for step in range(steps)]
-
-        def conv(n, transpose=False, activation="elu"):
-            conv_class = layers.Conv2DTranspose if transpose else layers.Conv2D
-            return conv_class(n, KERNEL_SIZE, strides=2, padding="same", activation=activation)
-
-        encoder = [conv(n) for n in filters] + [layers.Flatten(), layers.Dense(self.code_dim)]
-        decoder = ([layers.Dense(size * size * filters[-1], activation="elu"),
-                    layers.Reshape((size, size, filters[-1]))]
-                   + [conv(n, transpose=True) for n in reversed(filters[:-1])]
-                   + [conv(channels, transpose=True, activation=None)])
-        return encoder, decoder
-
     def encode(self, x):
-        for layer in self.encoder_layers:
-            x = layer(x)
-        return x
+        return _apply(self.encoder_layers, x)
 
     def decode(self, code):
-        for layer in self.decoder_layers:
-            code = layer(code)
-        return code
+        return _apply(self.decoder_layers, code)
 
     def call(self, x):
         return self.decode(self.encode(x))
@@ -64,3 +74,24 @@ class AutoencoderDiscriminator(keras.Model):
     def get_config(self):
         return {**super().get_config(), "input_shape": list(self.sample_shape),
                 "code_dim": self.code_dim, "width": self.width}
+
+
+@keras.saving.register_keras_serializable(package="tfgan_suite")
+class DecoderGenerator(keras.Model):
+    """z -> the autoencoder's convolutional decoder (its own weights) -> a tanh image of
+    `image_shape`. The tanh, which BEGAN's generator does not have, keeps every generator's images
+    in [-1, 1], the range the export path serves."""
+
+    def __init__(self, latent_dim, image_shape, width=64, **kwargs):
+        super().__init__(**kwargs)
+        self.latent_dim = latent_dim
+        self.image_shape = tuple(image_shape)
+        self.width = width
+        self.decoder_layers = convolutional_decoder(self.image_shape, width, output_activation="tanh")
+
+    def call(self, z):
+        return _apply(self.decoder_layers, z)
+
+    def get_config(self):
+        return {**super().get_config(), "latent_dim": self.latent_dim,
+                "image_shape": list(self.image_shape), "width": self.width}
