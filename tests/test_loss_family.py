@@ -10,6 +10,7 @@ import tfgan_suite
 from export import export_generator
 from tfgan_suite import losses
 from tfgan_suite.distribute import make_strategy
+from tfgan_suite.models.base import ReduceLearningRatesOnPlateau
 
 GLOBAL_BATCH = 16
 STEPS = 3
@@ -129,6 +130,7 @@ def test_keras_file_and_export_give_the_same_images(variant, options, tmp_path):
     ("wgan_gp", {"n_critic": 0}, r"n_critic must be in \[1, 31\]; got 0"),
     ("ebgan", {"num_classes": 3}, "ebgan autoencoder discriminator is unconditional"),
     ("began", {"gamma": 1.5}, r"gamma must be in \(0, 1\]; got 1.5"),
+    ("began", {"stall_patience": 0}, "stall_patience must be a number of epochs >= 1, or None"),
 ])
 def test_bad_arguments_get_one_clear_error(variant, options, message):
     with pytest.raises(ValueError, match=message):
@@ -216,3 +218,30 @@ def test_began_generator_has_the_decoders_architecture():
     assert generator[-1].activation.__name__ == "tanh" and decoder[-1].activation.__name__ == "linear"
     images = model.sample(8, seed=0)
     assert images.shape == (8, 28, 28, 1) and np.abs(images).max() <= 1.0
+
+
+def test_learning_rates_halve_when_the_monitored_term_stalls():
+    model = tiny("began", optimizer=lambda: keras.optimizers.Adam(1e-3), stall_patience=None)
+    schedule = ReduceLearningRatesOnPlateau("convergence", factor=0.5, patience=2)
+    schedule.set_model(model)
+    rates = []
+    for epoch, convergence in enumerate([0.5, 0.4, 0.45, 0.41, 0.42, 0.3, 0.35]):
+        schedule.on_epoch_end(epoch, {"convergence": convergence})
+        rates.append((float(model.d_optimizer.learning_rate), float(model.g_optimizer.learning_rate)))
+    # Two epochs without a new best (0.45, 0.41) halve both; then 0.42 and 0.3 (a best), 0.35 alone.
+    assert [d for d, _ in rates] == pytest.approx([1e-3] * 3 + [5e-4] * 4)
+    assert [g for _, g in rates] == [d for d, _ in rates]
+    with pytest.raises(KeyError, match="'convergence' is not logged; this model logs"):
+        schedule.on_epoch_end(7, {"d_loss": 0.1})
+
+
+def test_began_fit_halves_the_learning_rates_when_convergence_stalls():
+    model = tiny("began", optimizer=lambda: keras.optimizers.Adam(1e-3), stall_patience=1)
+    history = model.fit(data(POINTS).repeat(6), steps_per_epoch=STEPS, epochs=6, verbose=0).history
+    best, halvings = np.inf, 0
+    for convergence in history["convergence"]:
+        halvings += convergence >= best
+        best = min(best, convergence)
+    assert halvings > 0, "the run must stall at least once for the test to mean anything"
+    assert float(model.g_optimizer.learning_rate) == pytest.approx(1e-3 * 0.5 ** halvings)
+    assert float(model.d_optimizer.learning_rate) == pytest.approx(1e-3 * 0.5 ** halvings)

@@ -269,3 +269,31 @@ class GANModel(keras.Model):
         for name in cls.networks:
             config[name] = keras.saving.deserialize_keras_object(config[name])
         return cls(**config)
+
+
+class ReduceLearningRatesOnPlateau(keras.callbacks.Callback):
+    """Keras's ReduceLROnPlateau for a GAN's two optimizers: when the logged `monitor` has not
+    fallen below its best for `patience` epochs, both learning rates are multiplied by `factor`."""
+
+    def __init__(self, monitor, factor=0.5, patience=1):
+        super().__init__()
+        if not 0 < factor < 1:
+            raise ValueError(f"factor must be in (0, 1); got {factor}.")
+        self.monitor = monitor
+        self.factor = factor
+        self.patience = int(patience)
+        self.best = np.inf
+        self.wait = 0
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.monitor not in (logs or {}):
+            raise KeyError(f"{self.monitor!r} is not logged; this model logs {sorted(logs or {})}.")
+        current = float(np.mean(logs[self.monitor]))
+        if current < self.best:
+            self.best, self.wait = current, 0
+            return
+        self.wait += 1
+        if self.wait >= self.patience:
+            for optimizer in (self.model.d_optimizer, self.model.g_optimizer):
+                optimizer.learning_rate = float(optimizer.learning_rate) * self.factor
+            self.wait = 0

@@ -9,10 +9,11 @@ An autoencoder discriminator (as EBGAN's) with the L1 reconstruction loss L(v) =
 gamma = E[L(G(z))] / E[L(x)], the diversity ratio, 0.5 by default (the paper shows 0.3 - 0.7);
 lambda_k = 0.001; code size h = 64; for images, the generator has the decoder's architecture
 (sec. 3.5: ELU, no batch normalization; here with a tanh output, see DecoderGenerator); Adam with
-learning rate 1e-4 (the paper halves it when M_global stalls; not done here), beta_1 = 0.5.
-The convergence measure (sec. 3.4.1)
+learning rate 1e-4, beta_1 = 0.5. The convergence measure (sec. 3.4.1)
     M_global = L(x) + |gamma L(x) - L(G(z_G))|
-is logged as `convergence`, and k_t as `k_t`.
+is logged as `convergence`, and k_t as `k_t`. The paper halves the learning rate when M_global
+stalls (sec. 4.1): `fit` halves both when an epoch's mean M_global has not fallen for
+`stall_patience` epochs (2 by default; the paper gives no number; None turns it off).
 
 On MNIST the energy, a mean over pixels, is lowest for images with little ink: the balance
 L(G(z)) = gamma L(x) is met early by thin "1"s, and with gamma = 0.5 the generator settles there
@@ -31,6 +32,7 @@ import keras
 import tensorflow as tf
 
 from tfgan_suite import losses
+from tfgan_suite.models.base import ReduceLearningRatesOnPlateau
 from tfgan_suite.models.gan import LossVariantGAN
 from tfgan_suite.models.registry import register_variant
 from tfgan_suite.networks import DecoderGenerator
@@ -42,11 +44,15 @@ class BEGAN(LossVariantGAN):
     extra_metrics = ("k_t", "convergence")
 
     def __init__(self, generator, discriminator, latent_dim, gamma=0.5, k_learning_rate=0.001,
-                 **kwargs):
+                 stall_patience=2, **kwargs):
         if not 0 < gamma <= 1:
             raise ValueError(f"gamma must be in (0, 1]; got {gamma}.")
+        if stall_patience is not None and int(stall_patience) < 1:
+            raise ValueError(f"stall_patience must be a number of epochs >= 1, or None to keep the "
+                             f"learning rates; got {stall_patience}.")
         self.gamma = float(gamma)
         self.k_learning_rate = float(k_learning_rate)
+        self.stall_patience = None if stall_patience is None else int(stall_patience)
         super().__init__(generator, discriminator, latent_dim, **kwargs)
         self.k = self.add_weight(shape=(), initializer="zeros", trainable=False, name="k_t",
                                  aggregation="only_first_replica")
@@ -56,6 +62,13 @@ class BEGAN(LossVariantGAN):
         if len(image_shape) == 3:
             return DecoderGenerator(latent_dim, image_shape, width=width)
         return super().make_generator(image_shape, latent_dim, width, num_classes)
+
+    def fit(self, *args, callbacks=None, **kwargs):
+        """`keras.Model.fit`, with the learning rates halved when M_global stalls."""
+        if self.stall_patience is not None:
+            callbacks = [*(callbacks or []),
+                         ReduceLearningRatesOnPlateau("convergence", 0.5, self.stall_patience)]
+        return super().fit(*args, callbacks=callbacks, **kwargs)
 
     def default_optimizers(self):
         return (keras.optimizers.Adam(1e-4, beta_1=0.5), keras.optimizers.Adam(1e-4, beta_1=0.5))
@@ -78,4 +91,5 @@ class BEGAN(LossVariantGAN):
                 "convergence": losses.began_convergence(real_mean, fake_mean, self.gamma)}
 
     def get_config(self):
-        return {**super().get_config(), "gamma": self.gamma, "k_learning_rate": self.k_learning_rate}
+        return {**super().get_config(), "gamma": self.gamma, "k_learning_rate": self.k_learning_rate,
+                "stall_patience": self.stall_patience}
