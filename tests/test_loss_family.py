@@ -235,13 +235,26 @@ def test_learning_rates_halve_when_the_monitored_term_stalls():
         schedule.on_epoch_end(7, {"d_loss": 0.1})
 
 
-def test_began_fit_halves_the_learning_rates_when_convergence_stalls():
-    model = tiny("began", optimizer=lambda: keras.optimizers.Adam(1e-3), stall_patience=1)
+@pytest.mark.parametrize("replicas", ["one", "two"])
+def test_began_fit_halves_the_learning_rates_when_convergence_stalls(replicas, request):
+    strategy = request.getfixturevalue("two_replicas") if replicas == "two" else None
+    model = tiny("began", strategy, optimizer=lambda: keras.optimizers.Adam(1e-3), stall_patience=1)
     history = model.fit(data(POINTS).repeat(6), steps_per_epoch=STEPS, epochs=6, verbose=0).history
     best, halvings = np.inf, 0
     for convergence in history["convergence"]:
         halvings += convergence >= best
         best = min(best, convergence)
     assert halvings > 0, "the run must stall at least once for the test to mean anything"
-    assert float(model.g_optimizer.learning_rate) == pytest.approx(1e-3 * 0.5 ** halvings)
-    assert float(model.d_optimizer.learning_rate) == pytest.approx(1e-3 * 0.5 ** halvings)
+    for optimizer in (model.g_optimizer, model.d_optimizer):
+        rate = float(keras.ops.convert_to_numpy(optimizer.learning_rate))  # a MirroredVariable on 2
+        assert rate == pytest.approx(1e-3 * 0.5 ** halvings)
+
+
+def test_began_stall_schedule_refuses_a_learning_rate_schedule_before_training():
+    decay = lambda: keras.optimizers.Adam(keras.optimizers.schedules.PolynomialDecay(1e-3, 10, 1e-4))
+    model = tiny("began", optimizer=decay)
+    start = [w.copy() for w in model.get_weights()]
+    with pytest.raises(ValueError, match="needs optimizers with a float learning rate"):
+        model.fit(data(POINTS), epochs=2, verbose=0)
+    for before, after in zip(start, model.get_weights()):
+        np.testing.assert_array_equal(before, after)

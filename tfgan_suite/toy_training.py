@@ -36,6 +36,10 @@ TOY_RECIPES = {
         optimizer="rmsprop", options={"clip_value": 0.1},
         why="the paper's RMSProp (Adam gave 4 of 8 modes); c = 0.01, set for DCGAN critics on "
             "images, leaves an MLP critic too weak (5 modes), c = 0.1 does not"),
+    "began": ToyRecipe(
+        options={"stall_patience": None},
+        why="the toy rate's linear decay is the schedule; BEGAN's halving on a stalled M_global "
+            "needs a constant rate"),
     "wgan_gp": ToyRecipe(
         beta_2=0.9, options={"penalty_weight": 0.1},
         why="the paper's own toy settings (its gan_toy.py): lambda = 0.1, Adam betas (0.5, 0.9)"),

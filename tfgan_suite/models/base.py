@@ -285,6 +285,26 @@ class ReduceLearningRatesOnPlateau(keras.callbacks.Callback):
         self.best = np.inf
         self.wait = 0
 
+    @property
+    def optimizers(self):
+        return (self.model.d_optimizer, self.model.g_optimizer)
+
+    @staticmethod
+    def _scale(optimizer, factor):
+        # convert_to_numpy: under a strategy the rate is a MirroredVariable, which float() refuses.
+        optimizer.learning_rate = float(ops.convert_to_numpy(optimizer.learning_rate)) * factor
+
+    def on_train_begin(self, logs=None):
+        # Fail before training, not at the first plateau: Keras cannot set a schedule's rate.
+        for optimizer in self.optimizers:
+            try:
+                self._scale(optimizer, 1.0)
+            except TypeError:
+                raise ValueError(
+                    f"Lowering the learning rates when {self.monitor!r} stalls needs optimizers "
+                    "with a float learning rate, not a LearningRateSchedule: give a float rate, "
+                    "or leave the stall schedule out (BEGAN: stall_patience=None).") from None
+
     def on_epoch_end(self, epoch, logs=None):
         if self.monitor not in (logs or {}):
             raise KeyError(f"{self.monitor!r} is not logged; this model logs {sorted(logs or {})}.")
@@ -294,6 +314,6 @@ class ReduceLearningRatesOnPlateau(keras.callbacks.Callback):
             return
         self.wait += 1
         if self.wait >= self.patience:
-            for optimizer in (self.model.d_optimizer, self.model.g_optimizer):
-                optimizer.learning_rate = float(optimizer.learning_rate) * self.factor
+            for optimizer in self.optimizers:
+                self._scale(optimizer, self.factor)
             self.wait = 0
