@@ -1,14 +1,21 @@
-"""`tfgan-suite serve` (TF Serving when on PATH, else the local server) and `sample --server` support."""
+"""`tfgan-suite serve` (TF Serving when on PATH, else the local server) and `sample --server` support.
 
-import os
+Also runs without the training code: `python -m serving.cli serve --model-base DIR`.
+"""
+
+import argparse
+import signal
+import subprocess
+import sys
 import tempfile
 from dataclasses import replace
 from pathlib import Path
 
 from serving import local_server
 from serving.client import GeneratorClient
+from serving.errors import run_cli
 from serving.images import write_pngs
-from serving.launcher import MONITORING_CONFIG, tf_serving_binary
+from serving.launcher import MESSAGE_LIMITS, MONITORING_CONFIG, PUBLIC_WARNING, tf_serving_binary
 from serving.model_config import entries_for_base, write_models_config
 
 
@@ -22,6 +29,10 @@ def register(subparsers):
     parser.add_argument("--rest-port", type=int, default=8501, help="0 disables REST")
     parser.add_argument("--poll-seconds", type=float, default=1.0, help="how often new versions are looked for")
     parser.add_argument("--local", action="store_true", help="use the local server even if TF Serving is installed")
+    parser.add_argument(
+        "--public", action="store_true",
+        help="listen on every interface (0.0.0.0), unauthenticated; TF Serving always does, so it needs this flag",
+    )
     parser.add_argument("--write-config", metavar="FILE", help="only write models.config for these models, then exit")
     parser.add_argument(
         "--config-base", metavar="DIR",
@@ -31,25 +42,53 @@ def register(subparsers):
 
 
 def serve(args):
+    """Raises ValueError / FileNotFoundError / OSError with what is wrong and how to fix it."""
+    if args.rest_port and args.rest_port == args.grpc_port:
+        raise ValueError(f"--rest-port must differ from --grpc-port (both are {args.grpc_port}); 0 disables REST")
+    if args.poll_seconds < 0:
+        raise ValueError(f"--poll-seconds must be >= 0 (0 = look once), got {args.poll_seconds}")
     entries = entries_for_base(args.model_base, args.model)
     if args.write_config:
         if args.config_base:
             entries = [replace(e, base_path=str(Path(args.config_base) / e.name)) for e in entries]
         print(write_models_config(entries, args.write_config))
         return 0
-    config = write_models_config(entries, Path(tempfile.mkdtemp(prefix="tfgan-serve-")) / "models.config")
     binary = None if args.local else tf_serving_binary()
-    if binary:
-        # Replace this process, so SIGTERM reaches TF Serving directly.
-        os.execv(binary, [
-            binary, f"--port={args.grpc_port}", f"--rest_api_port={args.rest_port}",
-            f"--model_config_file={config}", f"--file_system_poll_wait_seconds={max(1, round(args.poll_seconds))}",
-            f"--monitoring_config_file={MONITORING_CONFIG}",
+    if binary and not args.public:
+        raise ValueError(f"{PUBLIC_WARNING}. Pass --public to start it anyway, "
+                         "or --local for the local server on 127.0.0.1 only")
+    with tempfile.TemporaryDirectory(prefix="tfgan-serve-") as workdir:  # removed however serving ends
+        config = write_models_config(entries, Path(workdir) / "models.config")
+        if binary:
+            print(f"warning: {PUBLIC_WARNING}", file=sys.stderr)
+            return run_until_signalled([
+                binary, f"--port={args.grpc_port}", f"--rest_api_port={args.rest_port}",
+                f"--model_config_file={config}", f"--file_system_poll_wait_seconds={max(1, round(args.poll_seconds))}",
+                f"--monitoring_config_file={MONITORING_CONFIG}", f"--grpc_channel_arguments={MESSAGE_LIMITS}",
+            ])
+        if args.public:
+            print("warning: the local server listens on every network interface (0.0.0.0), with no "
+                  "authentication", file=sys.stderr)
+        return local_server.main([
+            f"--model_config_file={config}", f"--port={args.grpc_port}", f"--rest_api_port={args.rest_port}",
+            f"--file_system_poll_wait_seconds={args.poll_seconds}",
+            f"--host={'0.0.0.0' if args.public else '127.0.0.1'}",
         ])
-    return local_server.main([
-        f"--model_config_file={config}", f"--port={args.grpc_port}", f"--rest_api_port={args.rest_port}",
-        f"--file_system_poll_wait_seconds={args.poll_seconds}",
-    ])
+
+
+def run_until_signalled(command):
+    """Run `command`, passing SIGTERM/SIGINT on to it; its exit code."""
+    process = subprocess.Popen(command)
+    forward = lambda signum, _frame: process.send_signal(signum)  # noqa: E731
+    previous = {signum: signal.signal(signum, forward) for signum in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        return process.wait()
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        if process.poll() is None:
+            process.kill()
+            process.wait()
 
 
 def sample_from_server(args):
@@ -63,3 +102,14 @@ def sample_from_server(args):
     for path in write_pngs(images, args.out, grid=args.grid):
         print(path)
     return 0
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m serving.cli", description=__doc__.splitlines()[0])
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(run_cli(main))

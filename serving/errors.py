@@ -1,5 +1,7 @@
 """One error type for the serving path: a gRPC status code plus TF Serving's message."""
 
+import sys
+
 import grpc
 
 # model_servers/http_server.cc ToHTTPStatusCode
@@ -47,3 +49,13 @@ def invalid_argument(message):
 
 def not_found(message):
     return ServingError(grpc.StatusCode.NOT_FOUND, message)
+
+
+def run_cli(main, argv=None):
+    """Run a command-line `main`: a user error (bad flag value, missing file, busy port, a refused
+    request) is one line `error: ...` on stderr and exit code 2, never a traceback."""
+    try:
+        return main(argv)
+    except (ValueError, OSError, ServingError, grpc.RpcError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2

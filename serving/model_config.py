@@ -97,7 +97,19 @@ def read_models_config(path):
 
 
 def entries_for_base(model_base, model_names=None):
-    """Every model directory under `model_base` (or the named ones), each with the default policy."""
+    """Every model directory under `model_base` (or the named ones), each with the default policy.
+
+    Raises FileNotFoundError / ValueError saying what is there when the base or a named model is not.
+    """
     base = Path(model_base).resolve()  # TF Serving wants absolute base paths
-    names = model_names or sorted(p.name for p in base.iterdir() if p.is_dir() and not p.name.startswith("."))
-    return [ModelEntry(name=name, base_path=str(base / name)) for name in names]
+    if not base.is_dir():
+        raise FileNotFoundError(f"model base {model_base} is not a directory; give the directory that holds "
+                                "<model name>/<version>/ exports (the export command's base directory)")
+    found = sorted(p.name for p in base.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if not found:
+        raise ValueError(f"no models under {model_base}; export one there first (it holds <model name>/<version>/)")
+    missing = [name for name in model_names or () if name not in found]
+    if missing:
+        raise ValueError(f"no model named {', '.join(missing)} under {model_base}; "
+                         f"the models there are: {', '.join(found)}")
+    return [ModelEntry(name=name, base_path=str(base / name)) for name in model_names or found]

@@ -5,15 +5,22 @@ versions they replace are dropped, and the loaded set is swapped atomically, so 
 sees a gap (TF Serving's availability-preserving policy). A request holds its own reference to the
 version it resolved, so an unload never cuts it short.
 
+A version that fails to load is retried `max_num_load_retries` times, `load_retry_interval_seconds`
+apart, as TF Serving's LoaderHarness does (core/loader_harness.cc; flags --max_num_load_retries,
+--load_retry_interval_micros); then it is reported END with the error. If its files change after
+that (e.g. a `cp -r` finished or fixed in place), a later poll tries it again.
+
 `reload` replaces the whole model list (HandleReloadConfigRequest, the config file poll and the
 initial config all go through it, as in TF Serving's ServerCore::ReloadConfig). It loads into copies
 of the models while the old ones keep serving and swaps the model dict only once the new config is
 valid, so a rejected config loses nothing and a model that stays never has a gap.
 """
 
+import json
 import logging
+import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import grpc
@@ -27,7 +34,10 @@ log = logging.getLogger(__name__)
 
 State = get_model_status_pb2.ModelVersionStatus.State
 WARMUP_FILE = "assets.extra/tf_serving_warmup_requests"
+FACTS_FILE = "assets.extra/model_facts.json"
 MAX_WARMUP_RECORDS = 1000  # TF Serving's limit
+DEFAULT_MAX_NUM_LOAD_RETRIES = 5  # TF Serving's defaults (model_servers/main.cc)
+DEFAULT_LOAD_RETRY_INTERVAL_SECONDS = 60.0
 
 
 @dataclass
@@ -37,6 +47,7 @@ class LoadedVersion:
     signatures: dict  # signature name -> ConcreteFunction
     signature_defs: dict  # signature name -> SignatureDef proto (what GetModelMetadata returns)
     module: object  # keeps the loaded SavedModel (and its variables) alive
+    batch_caps: dict = field(default_factory=dict)  # signature name -> max batch, from the model facts
 
 
 @dataclass
@@ -54,10 +65,35 @@ def numeric_versions(base_path):
     return {int(p.name) for p in path.iterdir() if p.name.isdigit() and p.is_dir()}
 
 
+def files_fingerprint(path):
+    """(relative path, size, mtime) of every file under `path`: changes when the version is rewritten."""
+    entries = []
+    for root, _, files in os.walk(path):
+        for file in files:
+            try:
+                stat = os.stat(os.path.join(root, file))
+            except OSError:  # removed while we looked
+                continue
+            entries.append((os.path.relpath(os.path.join(root, file), path), stat.st_size, stat.st_mtime_ns))
+    return tuple(sorted(entries))
+
+
+def batch_caps(path):
+    """`batch_caps` from the export's model facts, {} when the export predates them."""
+    file = Path(path) / FACTS_FILE
+    if not file.exists():
+        return {}
+    caps = json.loads(file.read_text()).get("batch_caps") or {}
+    if not all(isinstance(cap, int) and cap >= 1 for cap in caps.values()):
+        raise ValueError(f"{file}: batch_caps must map signature names to integers >= 1, got {caps}")
+    return caps
+
+
 def load_version(name, version, path):
     module = tf.saved_model.load(str(path))
     meta_graph = saved_model_pb2.SavedModel.FromString((Path(path) / "saved_model.pb").read_bytes()).meta_graphs[0]
-    return LoadedVersion(name, version, dict(module.signatures), dict(meta_graph.signature_def), module)
+    return LoadedVersion(name, version, dict(module.signatures), dict(meta_graph.signature_def), module,
+                         batch_caps(path))
 
 
 def warmup_requests(path):
@@ -76,7 +112,7 @@ class ManagedModel:
         self.entry = entry
         self.loaded = {}
         self.states = {}
-        self.failed = set()  # versions that failed to load are not retried (TF Serving gives up too)
+        self.failed = {}  # version -> files fingerprint when its retries ran out; tried again if it changes
 
 
 def check_labels(models):
@@ -92,11 +128,14 @@ def check_labels(models):
 
 
 class ModelManager:
-    def __init__(self, predictor, enable_warmup=True):
+    def __init__(self, predictor, enable_warmup=True, max_num_load_retries=DEFAULT_MAX_NUM_LOAD_RETRIES,
+                 load_retry_interval_seconds=DEFAULT_LOAD_RETRY_INTERVAL_SECONDS):
         self.models = {}  # swapped whole by reload; readers never take the lock
         self.retired = {}  # name -> version states of models a reload removed (GetModelStatus reports END)
         self._predictor = predictor
         self._enable_warmup = enable_warmup
+        self._max_num_load_retries = max_num_load_retries
+        self._load_retry_interval_seconds = load_retry_interval_seconds
         self._lock = threading.Lock()  # one poll or reload at a time
         self._stop = threading.Event()
         self._threads = []
@@ -126,7 +165,7 @@ class ModelManager:
         old = self.models.get(entry.name)
         model = ManagedModel(entry)
         if old is not None and old.entry.base_path == entry.base_path:
-            model.loaded, model.states, model.failed = old.loaded, dict(old.states), set(old.failed)
+            model.loaded, model.states, model.failed = old.loaded, dict(old.states), dict(old.failed)
         return model
 
     def poll_once(self):
@@ -136,28 +175,51 @@ class ModelManager:
 
     def _sync(self, model):
         entry = model.entry
-        wanted = entry.wanted_versions(numeric_versions(entry.base_path) - model.failed)
+        on_disk = numeric_versions(entry.base_path)
+        for version, fingerprint in list(model.failed.items()):
+            if version not in on_disk or files_fingerprint(Path(entry.base_path) / str(version)) != fingerprint:
+                del model.failed[version]  # gone, or rewritten since it failed: worth another try
         loaded = dict(model.loaded)
-        for version in sorted(wanted - set(loaded)):
-            model.states[version] = VersionState(State.LOADING)
-            try:
-                servable = load_version(entry.name, version, Path(entry.base_path) / str(version))
-                if self._enable_warmup:
-                    for request in warmup_requests(Path(entry.base_path) / str(version)):
-                        self._predictor(servable, request)
-            except Exception as exc:  # a broken version must not take the server down
-                log.exception("failed to load %s version %s", entry.name, version)
-                model.failed.add(version)
-                model.states[version] = VersionState(State.END, grpc.StatusCode.UNKNOWN, f"Failed to load: {exc}")
-                continue
-            loaded[version] = servable
-            model.states[version] = VersionState(State.AVAILABLE)
-            log.info("loaded %s version %s", entry.name, version)
+        while True:  # a version that fails for good falls out: `latest` then wants the next newest
+            wanted = entry.wanted_versions(on_disk - set(model.failed))
+            pending = sorted(wanted - set(loaded))
+            if not pending:
+                break
+            for version in pending:  # each one ends loaded or failed, so this loop ends
+                servable = self._load_with_retries(model, version)
+                if servable is not None:
+                    loaded[version] = servable
         for version in set(loaded) - wanted:
             del loaded[version]
             model.states[version] = VersionState(State.END)
             log.info("unloaded %s version %s", entry.name, version)
         model.loaded = loaded  # atomic swap: in-flight requests keep the versions they hold
+
+    def _load_with_retries(self, model, version):
+        """The loaded version, or None once 1 + max_num_load_retries attempts failed (or stop())."""
+        entry, path = model.entry, Path(model.entry.base_path) / str(version)
+        model.states[version] = VersionState(State.LOADING)
+        attempts = 1 + max(self._max_num_load_retries, 0)
+        for attempt in range(1, attempts + 1):
+            fingerprint = files_fingerprint(path)
+            try:
+                servable = load_version(entry.name, version, path)
+                if self._enable_warmup:
+                    for request in warmup_requests(path):
+                        self._predictor(servable, request)
+            except Exception as exc:  # a broken version must not take the server down
+                error = f"Failed to load: {exc}"
+                if attempt < attempts and not self._stop.wait(max(self._load_retry_interval_seconds, 0)):
+                    log.warning("%s version %s: %s; retrying (attempt %d of %d)", entry.name, version, exc,
+                                attempt + 1, attempts)
+                    continue
+                log.error("%s version %s failed to load after %d attempts: %s", entry.name, version, attempt, exc)
+                model.failed[version] = fingerprint
+                model.states[version] = VersionState(State.END, grpc.StatusCode.UNKNOWN, error)
+                return None
+            model.states[version] = VersionState(State.AVAILABLE)
+            log.info("loaded %s version %s", entry.name, version)
+            return servable
 
     def start_polling(self, interval_seconds, poll=None, name="version-poller"):
         """Call `poll` (default: look for new versions) every interval until stop()."""

@@ -1,5 +1,8 @@
 """Predict on one loaded version, with the checks and messages of TF Serving's predict_util.cc."""
 
+import math
+from dataclasses import dataclass
+
 import grpc
 import numpy as np
 import tensorflow as tf
@@ -8,6 +11,11 @@ from tensorflow_serving.apis import predict_pb2
 from serving.errors import ServingError, invalid_argument, status_code_from_int
 
 DEFAULT_SIGNATURE = "serving_default"
+# TF Serving allows INT32_MAX (model_servers/server.cc); a generator's inputs need far less, and
+# every request byte may become a server allocation.
+DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+# Exports before issue 13 record no batch caps; the exporter's `sample` cap was 1024.
+DEFAULT_BATCH_CAP = 1024
 
 
 def dtype_name(dtype):
@@ -43,24 +51,96 @@ def check_input_names(sent, expected):
             )
 
 
-def _input_values(request, specs):
-    """TensorProtos -> tensors, checking dtype and shape against the signature."""
+@dataclass(frozen=True)
+class RequestLimits:
+    """What one Predict may make the server allocate, checked before any tensor is converted.
+
+    `max_tensor_bytes`: no input may expand to more bytes than a request can carry (the max message
+    size). `default_batch_cap`: the batch cap for signatures whose export records none
+    (`batch_caps` in assets.extra/model_facts.json, written by the exporter since issue 13).
+    """
+
+    max_tensor_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
+    default_batch_cap: int = DEFAULT_BATCH_CAP
+
+
+# TensorProto field holding each dtype's values when `tensor_content` is not used (tensor.proto).
+_VALUE_FIELDS = {
+    tf.float32: "float_val", tf.float64: "double_val", tf.float16: "half_val", tf.bfloat16: "half_val",
+    tf.int32: "int_val", tf.int16: "int_val", tf.int8: "int_val", tf.uint8: "int_val", tf.uint16: "int_val",
+    tf.int64: "int64_val", tf.uint32: "uint32_val", tf.uint64: "uint64_val", tf.bool: "bool_val",
+    tf.string: "string_val",
+}
+
+
+def check_batch_cap(name, batch, cap, signature_name):
+    if batch > cap:
+        raise invalid_argument(
+            f"input '{name}' has batch size {batch} but signature '{signature_name}' accepts at most {cap} "
+            f"per request; split the batch into requests of at most {cap}"
+        )
+
+
+def declared_shape(name, proto):
+    """The TensorProto's shape as a list of ints, refusing shapes no tensor can have."""
+    if proto.tensor_shape.unknown_rank:
+        raise invalid_argument(f"input '{name}' has an unknown rank; a request tensor needs a full shape")
+    dims = [dim.size for dim in proto.tensor_shape.dim]
+    if any(size < 0 for size in dims):
+        raise invalid_argument(f"input '{name}' has shape {dims}; every dimension must be >= 0")
+    return dims
+
+
+def check_values(name, proto, dtype, num_elements):
+    """The proto must carry the values its shape declares: all of them, or the single value that
+    TF's make_tensor_proto writes for a filled tensor (TF repeats it)."""
+    if proto.tensor_content:
+        expected = num_elements * dtype.size
+        if dtype == tf.string or len(proto.tensor_content) != expected:
+            raise invalid_argument(
+                f"input '{name}' is not a valid tensor: tensor_content holds {len(proto.tensor_content)} bytes "
+                f"but its shape and dtype need {expected}"
+            )
+        return
+    field = _VALUE_FIELDS.get(dtype)
+    if field is None:
+        raise invalid_argument(f"input '{name}' has dtype {dtype_name(dtype)}, which the local server does not take")
+    count = len(getattr(proto, field))
+    if count != num_elements and not (count == 1 and num_elements > 1):
+        raise invalid_argument(
+            f"input '{name}' is not a valid tensor: it holds {count} values but its shape needs {num_elements}"
+        )
+
+
+def _input_values(request, specs, signature_name, batch_cap, limits):
+    """TensorProtos -> tensors. Dtype, shape, batch cap, size and value count are checked on the
+    proto first, so a tiny request declaring a huge shape is refused without allocating it."""
     values = {}
     for index, name in enumerate(sorted(specs)):
         spec, proto = specs[name], request.inputs[name]
         if proto.dtype != spec.dtype.as_datatype_enum:
             sent = dtype_name(proto.dtype) if proto.dtype else "an unset dtype"
             raise invalid_argument(f"Expects arg[{index}] to be {dtype_name(spec.dtype)} but {sent} is provided")
+        shape = declared_shape(name, proto)
+        # TF Serving leaves shapes to the graph, which fails with INVALID_ARGUMENT; say so up front.
+        if not spec.shape.is_compatible_with(shape):
+            raise invalid_argument(
+                f"input '{name}' has shape {shape} but the signature expects "
+                f"{spec.shape.as_list() if spec.shape.rank is not None else 'any shape'}"
+            )
+        if shape:
+            check_batch_cap(name, shape[0], batch_cap, signature_name)
+        num_elements = math.prod(shape)  # Python ints: no overflow
+        if num_elements * max(spec.dtype.size, 1) > limits.max_tensor_bytes:
+            raise invalid_argument(
+                f"input '{name}' of shape {shape} would take more than {limits.max_tensor_bytes} bytes, "
+                "the server's max message size"
+            )
+        check_values(name, proto, spec.dtype, num_elements)
         try:
             array = tf.make_ndarray(proto)
         except (TypeError, ValueError) as exc:
             raise invalid_argument(f"input '{name}' is not a valid tensor: {exc}") from None
-        # TF Serving leaves shapes to the graph, which fails with INVALID_ARGUMENT; say so up front.
-        if not spec.shape.is_compatible_with(array.shape):
-            raise invalid_argument(
-                f"input '{name}' has shape {list(array.shape)} but the signature expects "
-                f"{spec.shape.as_list() if spec.shape.rank is not None else 'any shape'}"
-            )
         values[name] = tf.constant(array, dtype=spec.dtype)
     return values
 
@@ -81,13 +161,17 @@ def _output_names(request, outputs):
     return seen
 
 
-def run_predict(servable, request):
+def batch_cap_of(servable, signature_name, limits):
+    return servable.batch_caps.get(signature_name, limits.default_batch_cap)
+
+
+def run_predict(servable, request, limits=RequestLimits()):
     """PredictRequest -> PredictResponse on `servable`; raises ServingError with TF Serving's code."""
     signature_name, function = signature_of(servable, request.model_spec.signature_name)
     specs = function.structured_input_signature[1]
     check_input_names(list(request.inputs), list(specs))
     wanted = _output_names(request, function.structured_outputs)
-    values = _input_values(request, specs)
+    values = _input_values(request, specs, signature_name, batch_cap_of(servable, signature_name, limits), limits)
     try:
         outputs = function(**values)
     except tf.errors.OpError as exc:  # graph-time failures: asserts, bad shapes, ...

@@ -6,14 +6,24 @@
 
 JSON is converted to the signature's dtypes (util/json_tensor.cc rules), turned into a
 PredictRequest and run through the same path as gRPC, so both report the same errors.
+
+Connections are served by a fixed pool of `num_threads` workers; while they are all busy, as many
+connections again may wait, and the next one is answered 429 at once. A connection that sends
+nothing for `timeout_seconds` (TF Serving's --rest_api_timeout_in_ms) is closed. The body must come
+with a Content-Length no larger than the max message size: libevent, under TF Serving's REST API,
+answers 400 for an invalid one and 413 for one over its limit; a chunked body gets 411 (Length
+Required) here. Every answer, errors included, is JSON: `{"error": "..."}`.
 """
 
 import base64
 import json
+import logging
 import re
 import socket
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from concurrent.futures import ThreadPoolExecutor
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import grpc
 import numpy as np
@@ -22,9 +32,14 @@ from google.protobuf import json_format
 from tensorflow_serving.apis import get_model_metadata_pb2, get_model_status_pb2, model_pb2, predict_pb2
 
 from serving.errors import ServingError, invalid_argument
-from serving.predict import DEFAULT_SIGNATURE, check_input_names, dtype_name
+from serving.predict import DEFAULT_SIGNATURE, check_batch_cap, check_input_names, dtype_name
 
-_VERSION = r"(?:/versions/(\d+)|/labels/([^/:]+))?"
+log = logging.getLogger(__name__)
+
+INT64_MAX = 2**63 - 1
+DRAIN_READS = 16  # at most 1 MiB read away before a connection is closed
+MAX_JSON_RANK = 32  # inputs of unknown rank: deeper nesting is refused before it is walked
+_VERSION = r"(?:/versions/([0-9]+)|/labels/([^/:]+))?"
 PREDICT_PATH = re.compile(r"(?i)/v1/models/([^/:]+)" + _VERSION + r":(classify|regress|predict)")
 STATUS_PATH = re.compile(r"(?i)/v1/models(?:/([^/:]+))?" + _VERSION + r"(?:/(metadata))?")
 BYTES_SUFFIX = "_bytes"  # outputs whose alias ends like this are returned base64-encoded
@@ -34,9 +49,15 @@ BYTES_SUFFIX = "_bytes"  # outputs whose alias ends like this are returned base6
 def _leaf(value, dtype):
     """One JSON scalar as a value of `dtype`, or None when it is not of that type."""
     if dtype.is_floating:
-        return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+        if isinstance(value, int) and not isinstance(value, bool):
+            try:
+                return float(value)
+            except OverflowError:  # an integer beyond any float
+                return None
+        return value if isinstance(value, float) else None
     if dtype.is_integer:
-        return value if isinstance(value, int) and not isinstance(value, bool) else None
+        in_range = isinstance(value, int) and not isinstance(value, bool) and dtype.min <= value <= dtype.max
+        return value if in_range else None
     if dtype == tf.bool:
         return value if isinstance(value, bool) else None
     if dtype == tf.string:
@@ -50,12 +71,15 @@ def _leaf(value, dtype):
     return None
 
 
-def json_to_array(value, dtype, name):
-    """A (nested) JSON list -> numpy array of `dtype`; rejects ragged lists and wrong value types."""
+def json_to_array(value, dtype, name, max_rank=MAX_JSON_RANK):
+    """A (nested) JSON list -> numpy array of `dtype`; rejects ragged lists, wrong value types and
+    nesting deeper than `max_rank` (the signature's rank)."""
     leaves = []
 
     def walk(node, depth_shape, depth):
         if isinstance(node, list):
+            if depth >= max_rank:
+                raise invalid_argument(f"input '{name}' is nested deeper than the signature's rank {max_rank}")
             if depth < len(depth_shape) and depth_shape[depth] != len(node):
                 raise invalid_argument(
                     f"Expecting shape {depth_shape} for input '{name}' but found a list of {len(node)} "
@@ -107,12 +131,18 @@ def _columnar_inputs(inputs, specs):
     return {next(iter(specs)): inputs}
 
 
-def predict_request_from_json(body, model_spec, specs_for_signature):
-    """Parse a :predict body into (PredictRequest, format) with format "row" or "columnar"."""
+def predict_request_from_json(body, model_spec, signature_for):
+    """Parse a :predict body into (PredictRequest, format) with format "row" or "columnar".
+
+    `signature_for(signature_name)` -> (input specs, batch cap). The cap is checked on the JSON
+    lists, before any array is built.
+    """
     try:
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise invalid_argument(f"JSON Parse error: {exc}") from None
+    except RecursionError:
+        raise invalid_argument("JSON Parse error: the body is nested too deeply") from None
     if not isinstance(payload, dict):
         raise invalid_argument("JSON Parse error: the request body must be a JSON object")
     signature_name = payload.get("signature_name", "")
@@ -122,7 +152,7 @@ def predict_request_from_json(body, model_spec, specs_for_signature):
         raise invalid_argument("Not formatted correctly expecting only one of 'inputs' or 'instances' keys exists")
     if "instances" not in payload and "inputs" not in payload:
         raise invalid_argument("Missing 'inputs' or 'instances' key")
-    specs = specs_for_signature(signature_name)
+    specs, batch_cap = signature_for(signature_name)
     if "instances" in payload:
         named, fmt = _row_inputs(payload["instances"], specs), "row"
     else:
@@ -131,7 +161,10 @@ def predict_request_from_json(body, model_spec, specs_for_signature):
     request = predict_pb2.PredictRequest(model_spec=model_spec)
     request.model_spec.signature_name = signature_name
     for name, value in named.items():
-        array = json_to_array(value, specs[name].dtype, name)
+        rank = specs[name].shape.rank
+        if isinstance(value, list) and rank != 0:
+            check_batch_cap(name, len(value), batch_cap, signature_name or DEFAULT_SIGNATURE)
+        array = json_to_array(value, specs[name].dtype, name, MAX_JSON_RANK if rank is None else rank)
         request.inputs[name].CopyFrom(tf.make_tensor_proto(array, dtype=specs[name].dtype))
     return request, fmt
 
@@ -171,6 +204,10 @@ def _message_json(message):
 def _model_spec(name, version, label):
     spec = model_pb2.ModelSpec(name=name)
     if version is not None:
+        # An int64, as absl::SimpleAtoi in http_rest_api_handler.cc; the length check comes first
+        # because Python refuses to parse integers of thousands of digits.
+        if len(version) > len(str(INT64_MAX)) or int(version) > INT64_MAX:
+            raise invalid_argument(f"Failed to convert version: {version} to numeric.")
         spec.version.value = int(version)
     elif label is not None:
         spec.version_label = label
@@ -188,6 +225,9 @@ class RestApi:
             return 200, self._route(method, path, body)
         except ServingError as error:
             return error.http_status, {"error": error.message}
+        except Exception as exc:  # a bug, not the client's fault: answer it, never drop the connection
+            log.exception("REST %s %s failed", method, path)
+            return 500, {"error": f"Internal error: {type(exc).__name__}: {exc}"}
 
     def _route(self, method, path, body):
         path = path.split("?", 1)[0]
@@ -207,16 +247,15 @@ class RestApi:
         raise invalid_argument(f"Malformed request: {method} {path}")
 
     def _predict(self, model_spec, body):
-        def specs_for_signature(signature_name):
+        def signature_for(signature_name):
             servable = self.core.manager.resolve(model_spec)
-            signature = servable.signatures.get(signature_name or DEFAULT_SIGNATURE)
+            name = signature_name or DEFAULT_SIGNATURE
+            signature = servable.signatures.get(name)
             if signature is None:  # REST looks the signature up itself: INVALID_ARGUMENT, not FAILED_PRECONDITION
-                raise invalid_argument(
-                    f'Serving signature name: "{signature_name or DEFAULT_SIGNATURE}" not found in signature def'
-                )
-            return signature.structured_input_signature[1]
+                raise invalid_argument(f'Serving signature name: "{name}" not found in signature def')
+            return signature.structured_input_signature[1], self.core.batch_cap(servable, name)
 
-        request, fmt = predict_request_from_json(body, model_spec, specs_for_signature)
+        request, fmt = predict_request_from_json(body, model_spec, signature_for)
         return predict_response_to_json(self.core.predict(request), fmt)
 
     def _status(self, spec):
@@ -233,12 +272,66 @@ class RestApi:
         }
 
 
+class _PooledHTTPServer(HTTPServer):
+    """Each connection is served on a fixed pool of threads (not a thread per connection); once the
+    workers and as many waiting connections are taken, the next connection is answered 429 at once."""
+
+    def __init__(self, address, handler, num_threads):
+        self._pool = ThreadPoolExecutor(num_threads, thread_name_prefix="rest-api")
+        self._slots = threading.BoundedSemaphore(2 * num_threads)
+        super().__init__(address, handler)
+
+    def process_request(self, request, client_address):
+        if not self._slots.acquire(blocking=False):
+            _refuse_busy(request)
+            self.shutdown_request(request)
+            return
+        self._pool.submit(self._serve_connection, request, client_address)
+
+    def shutdown_request(self, request):
+        # Closing a socket with unread input sends a TCP reset, which can destroy the answer (a 413,
+        # a 431) before the client reads it: read away what the client has already sent.
+        try:
+            request.setblocking(False)
+            for _ in range(DRAIN_READS):
+                if not request.recv(65536):
+                    break
+        except OSError:  # nothing more to read
+            pass
+        super().shutdown_request(request)
+
+    def _serve_connection(self, request, client_address):
+        try:
+            self.finish_request(request, client_address)
+        except Exception as exc:  # e.g. the client reset the connection
+            log.debug("REST connection from %s ended: %s", client_address, exc)
+        finally:
+            self.shutdown_request(request)
+            self._slots.release()
+
+    def server_close(self):
+        super().server_close()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _refuse_busy(connection):
+    body = json.dumps({"error": "Too many concurrent REST connections; retry later"}).encode()
+    head = (f"HTTP/1.1 429 {HTTPStatus(429).phrase}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode()
+    try:
+        connection.settimeout(1.0)
+        connection.sendall(head + body)
+    except OSError:
+        pass
+
+
 class RestServer:
-    def __init__(self, core, host, port, max_body_bytes):
+    def __init__(self, core, host, port, max_body_bytes, num_threads, timeout_seconds):
         api = RestApi(core)
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            timeout = timeout_seconds  # StreamRequestHandler sets it on the socket: every read is bounded
 
             def setup(self):
                 super().setup()
@@ -247,26 +340,75 @@ class RestServer:
                 self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
             def _serve(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                if length > max_body_bytes:
-                    status, payload = 429, {"error": f"Request body of {length} bytes exceeds the limit of {max_body_bytes}"}
+                try:
+                    body = self._read_body()
+                except (TimeoutError, ConnectionError):  # a stalled or vanished client: drop it, as libevent does
                     self.close_connection = True
-                else:
-                    status, payload = api.handle(self.command, self.path, self.rfile.read(length))
+                    return
+                if body is not None:
+                    self._reply(*api.handle(self.command, self.path, body))
+
+            def _read_body(self):
+                """The request body, or None after answering a framing error."""
+                if self.headers.get("Transfer-Encoding"):
+                    self._reply(411, {"error": "Length Required: send the body with a Content-Length header; "
+                                               "chunked transfer encoding is not supported"}, close=True)
+                    return None
+                values = {value.strip() for value in self.headers.get_all("Content-Length") or []}
+                if not values:
+                    return b""
+                value = values.pop()
+                if values or not re.fullmatch(r"[0-9]+", value):
+                    self._reply(400, {"error": f"Invalid Content-Length header: "
+                                               f"{self.headers.get_all('Content-Length')}; send one integer >= 0"},
+                                close=True)
+                    return None
+                if len(value) > len(str(max_body_bytes)) or int(value) > max_body_bytes:
+                    self._reply(413, {"error": f"Request body of {value} bytes exceeds the limit of "
+                                               f"{max_body_bytes} bytes (the max message size)"}, close=True)
+                    return None
+                body = self.rfile.read(int(value))
+                if len(body) < int(value):
+                    raise ConnectionError("the client closed the connection before sending the whole body")
+                return body
+
+            def _reply(self, status, payload, close=False):
                 data = json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
+                if close:
+                    self.send_header("Connection", "close")
+                    self.close_connection = True
                 self.end_headers()
-                self.wfile.write(data)
+                if self.command != "HEAD":
+                    self.wfile.write(data)
 
-            do_GET = do_POST = do_PUT = do_DELETE = _serve
+            def parse_request(self):
+                if not super().parse_request():
+                    return False
+                if self.request_version == "HTTP/0.9":  # no headers: not even a Content-Length
+                    self.send_error(400, "HTTP/0.9 requests are not supported; send HTTP/1.0 or HTTP/1.1")
+                    return False
+                return True
+
+            def send_error(self, code, message=None, explain=None):
+                # http.server's own errors (bad request line, too long, too many headers) as JSON too,
+                # always with a status line (http.server leaves it out for what it takes as HTTP/0.9).
+                self.command = getattr(self, "command", None)
+                self.request_version = self.protocol_version
+                self._reply(code, {"error": message or explain or HTTPStatus(code).phrase}, close=True)
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = _serve
 
             def log_message(self, *args):  # requests are not worth a log line each
                 pass
 
-        self._httpd = ThreadingHTTPServer((host, port), Handler)
-        self._httpd.daemon_threads = True
+        try:
+            self._httpd = _PooledHTTPServer((host, port), Handler, num_threads)
+        except OSError as error:
+            raise OSError(error.errno, f"cannot listen for REST on {host}:{port} ({error.strerror}); "
+                                       "pick another REST port (0 picks a free one)") from None
         self.port = self._httpd.server_address[1]
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="rest-api", daemon=True)
 
@@ -274,5 +416,6 @@ class RestServer:
         self._thread.start()
 
     def stop(self):
-        self._httpd.shutdown()
+        if self._thread.is_alive():
+            self._httpd.shutdown()
         self._httpd.server_close()

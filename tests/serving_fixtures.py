@@ -4,8 +4,10 @@ The stand-ins carry exactly the attributes `export_generator` relies on (DESIGN.
 the exporter is tested by duck typing, independently of tfgan_suite.models.
 """
 
+import json
 import socket
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -14,6 +16,8 @@ import tensorflow as tf
 IMAGE_SHAPE = (8, 8, 1)
 LATENT_DIM = 4
 NUM_CLASSES = 3
+BATCH_CAP = 100  # written into the facts of `uncond` and `cond` (>= the exporter's warmup batch of 64)
+SIGNATURES = ("serving_default", "sample", "sample_png")
 
 
 @dataclass
@@ -88,8 +92,22 @@ def export_test_models(base):
         ("i2i", 1): image_to_image_gan(),
     }
     for (name, version), model in models.items():
-        export_generator(model, base, name, version=version)
+        version_dir = export_generator(model, base, name, version=version)
+        # `i2i` stands for an export from before batch caps: the server's default cap applies.
+        set_batch_caps(version_dir, None if name == "i2i" else {sig: BATCH_CAP for sig in SIGNATURES})
     return models
+
+
+def set_batch_caps(version_dir, caps):
+    """Record `batch_caps` in an export's model facts, as the exporter does since issue 13;
+    None removes them (an older export). Keeps the tests independent of the exporter's version."""
+    facts_file = Path(version_dir) / "assets.extra" / "model_facts.json"
+    facts = json.loads(facts_file.read_text())
+    if caps is None:
+        facts.pop("batch_caps", None)
+    else:
+        facts["batch_caps"] = caps
+    facts_file.write_text(json.dumps(facts))
 
 
 def served_model_entries(base):

@@ -22,9 +22,11 @@ from tensorflow_serving.apis import (
 from serving.launcher import start_server
 from serving.local_server import LocalServer
 from serving.model_config import ModelEntry, read_models_config, write_models_config
-from serving_fixtures import IMAGE_SHAPE, LATENT_DIM, export_test_models, served_model_entries
+from serving_fixtures import BATCH_CAP, IMAGE_SHAPE, LATENT_DIM, export_test_models, served_model_entries
 
 MAX_MESSAGE_BYTES = 256 * 1024
+DEFAULT_BATCH_CAP = 200  # for `i2i`, whose export records no batch caps
+HUGE = 10**9
 C = grpc.StatusCode
 
 
@@ -38,7 +40,7 @@ def tree(tmp_path_factory):
 def server(tree):
     base, _ = tree
     with LocalServer(served_model_entries(base), rest_port=0, poll_seconds=0,
-                     max_message_bytes=MAX_MESSAGE_BYTES) as running:
+                     max_message_bytes=MAX_MESSAGE_BYTES, default_batch_cap=DEFAULT_BATCH_CAP) as running:
         yield running
 
 
@@ -110,6 +112,28 @@ def bad_tensor_content():
     return proto
 
 
+def declared(dims, values=(), dtype=tf.float32):
+    """A tensor proto declaring `dims` but carrying only `values`: a few bytes on the wire."""
+    proto = tensor(np.asarray(values, dtype.as_numpy_dtype).reshape(-1))
+    del proto.tensor_shape.dim[:]
+    for size in dims:
+        proto.tensor_shape.dim.add(size=size)
+    return proto
+
+
+def unknown_rank():
+    proto = tensor(np.zeros((1, LATENT_DIM), np.float32))
+    proto.tensor_shape.unknown_rank = True
+    return proto
+
+
+def typed_values(count, dims=(2, LATENT_DIM)):
+    proto = declared(dims)
+    proto.ClearField("tensor_content")
+    proto.float_val.extend([0.0] * count)
+    return proto
+
+
 GRPC_CASES = {
     "missing model_spec": (lambda p, m: p.Predict(predict_pb2.PredictRequest(), timeout=30),
                            C.INVALID_ARGUMENT, "Missing ModelSpec"),
@@ -166,7 +190,32 @@ GRPC_CASES = {
     "z and labels batch differ": (rpc_predict(model="cond", inputs={"z": z(3), "labels": tensor(np.int32([0, 1]))}),
                                   C.INVALID_ARGUMENT, "Dimension 0"),
     "corrupt tensor content": (rpc_predict(inputs={"z": bad_tensor_content()}),
-                               C.INVALID_ARGUMENT, "input 'z' is not a valid tensor"),
+                               C.INVALID_ARGUMENT, "input 'z' is not a valid tensor: tensor_content holds 28 bytes"),
+    "too few values": (rpc_predict(inputs={"z": typed_values(3)}), C.INVALID_ARGUMENT,
+                       "input 'z' is not a valid tensor: it holds 3 values but its shape needs 8"),
+    "too many values": (rpc_predict(inputs={"z": typed_values(9)}), C.INVALID_ARGUMENT, "holds 9 values"),
+    "no values for a non-empty shape": (rpc_predict(inputs={"z": typed_values(0)}), C.INVALID_ARGUMENT,
+                                        "holds 0 values"),
+    "batch over the export's cap": (rpc_predict(inputs={"z": z(BATCH_CAP + 1)}), C.INVALID_ARGUMENT,
+                                    f"input 'z' has batch size {BATCH_CAP + 1} but signature 'serving_default' "
+                                    f"accepts at most {BATCH_CAP} per request"),
+    "batch over the default cap (export without caps)": (
+        rpc_predict(model="i2i", inputs={"images": declared([DEFAULT_BATCH_CAP + 1, *IMAGE_SHAPE], [0.0])}),
+        C.INVALID_ARGUMENT, f"accepts at most {DEFAULT_BATCH_CAP}"),
+    "1e9 rows declared with one value": (rpc_predict(inputs={"z": declared([HUGE, LATENT_DIM], [0.5])}),
+                                         C.INVALID_ARGUMENT, f"input 'z' has batch size {HUGE}"),
+    "1e9 rows declared with no value": (rpc_predict(inputs={"z": declared([HUGE, LATENT_DIM])}),
+                                        C.INVALID_ARGUMENT, f"input 'z' has batch size {HUGE}"),
+    "1e9 labels declared to sample": (
+        rpc_predict(model="cond", signature="sample", inputs=sample_inputs(labels=declared([HUGE], dtype=tf.int32))),
+        C.INVALID_ARGUMENT, f"input 'labels' has batch size {HUGE} but signature 'sample'"),
+    "int64-overflowing shape": (rpc_predict(inputs={"z": declared([2**62, 2**62], [0.0])}),
+                                C.INVALID_ARGUMENT, f"input 'z' has shape [{2**62}, {2**62}]"),
+    "negative dimension": (rpc_predict(inputs={"z": declared([-1, LATENT_DIM], [0.0])}), C.INVALID_ARGUMENT,
+                           "every dimension must be >= 0"),
+    "unknown rank": (rpc_predict(inputs={"z": unknown_rank()}), C.INVALID_ARGUMENT, "unknown rank"),
+    "negative version": (rpc_predict(model="uncond", version=-1, inputs={"z": z()}),
+                         C.NOT_FOUND, "Specific(uncond, -1)"),
     "unknown output filter": (rpc_predict(inputs={"z": z()}, output_filter=["nope"]), C.INVALID_ARGUMENT,
                               "output tensor alias not found in signature: nope Outputs expected to be in the set {images}."),
     "duplicate output filter": (rpc_predict(inputs={"z": z()}, output_filter=["images", "images"]),
@@ -252,7 +301,26 @@ REST_CASES = {
                          "num_samples must be <= 1024"),
     "classify": ("/v1/models/uncond_latest:classify", {"examples": []}, 501, "classify is not supported"),
     "unknown path": ("/v2/whatever", {"instances": [Z_ROW]}, 400, "Malformed request: POST /v2/whatever"),
-    "oversized body": ("/v1/models/uncond_latest:predict", b" " * (MAX_MESSAGE_BYTES + 1), 429, "exceeds the limit"),
+    "oversized body": ("/v1/models/uncond_latest:predict", b" " * (MAX_MESSAGE_BYTES + 1), 413, "exceeds the limit"),
+    "rows over the batch cap": ("/v1/models/uncond_latest:predict", {"instances": [Z_ROW] * (BATCH_CAP + 1)}, 400,
+                                f"input 'z' has batch size {BATCH_CAP + 1}"),
+    "columnar batch over the default cap": ("/v1/models/i2i:predict", {"inputs": [0] * (DEFAULT_BATCH_CAP + 1)},
+                                            400, f"accepts at most {DEFAULT_BATCH_CAP}"),
+    "version beyond int64": ("/v1/models/uncond/versions/99999999999999999999:predict", {"instances": [Z_ROW]}, 400,
+                             "Failed to convert version: 99999999999999999999 to numeric."),
+    "version of 5000 digits": ("/v1/models/uncond/versions/" + "9" * 5000 + ":predict", {"instances": [Z_ROW]},
+                               400, "Failed to convert version"),
+    "JSON nested past the recursion limit": ("/v1/models/uncond_latest:predict", b"[" * 100_000, 400,
+                                             "JSON Parse error"),
+    "instances nested deeper than the signature": ("/v1/models/uncond_latest:predict",
+                                                   {"instances": [[[[[[0.0]]]]]]}, 400,
+                                                   "input 'z' is nested deeper than the signature's rank 2"),
+    "int beyond int32": ("/v1/models/uncond_latest:predict",
+                         {"signature_name": "sample", "inputs": {"num_samples": 2**40, "seed": 0}}, 400,
+                         f"JSON Value: {2**40} is not of expected type: int32"),
+    "integer beyond any float": ("/v1/models/uncond_latest:predict", {"instances": [[10**400, 0, 0, 0]]}, 400,
+                                 "is not of expected type: float"),
+    "body not UTF-8": ("/v1/models/uncond_latest:predict", b"\xff\xfe{}", 400, "JSON Parse error"),
 }
 
 
@@ -270,6 +338,8 @@ def test_rest_get_errors(server):
     assert rest(server, "/v1/models") == (400, {"error": "Missing model name in request."})
     status, payload = rest(server, "/v1/models/uncond_latest:predict")  # GET on :predict
     assert status == 400 and payload["error"].startswith("Malformed request: GET")
+    assert rest(server, "/v1/models/uncond/versions/99999999999999999999") == (
+        400, {"error": "Failed to convert version: 99999999999999999999 to numeric."})
 
 
 def test_rest_row_format_matches_grpc(server, stubs, tree):
@@ -357,7 +427,7 @@ def test_failed_version_is_reported_and_the_rest_keep_serving(tmp_path, tree):
     import shutil
 
     shutil.copytree(base / "uncond" / "1", broken / "1")
-    with LocalServer([ModelEntry("m", str(broken), policy="all")], poll_seconds=0) as server:
+    with LocalServer([ModelEntry("m", str(broken), policy="all")], poll_seconds=0, max_num_load_retries=0) as server:
         states = {v: s for v, s in server.manager.status(predict_request(model="m").model_spec).items()}
         assert states[1].state == get_model_status_pb2.ModelVersionStatus.State.AVAILABLE
         assert states[3].state == get_model_status_pb2.ModelVersionStatus.State.END
