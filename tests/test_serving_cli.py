@@ -1,10 +1,13 @@
 """`tfgan-suite serve` / `sample --server` entry points and the shipped deployment files."""
 
 import argparse
+import os
 import re
 import signal
+import socket
 import subprocess
 import sys
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -59,27 +62,75 @@ def test_sample_from_server_writes_a_grid_or_one_png_per_image(base, tmp_path):
         np.testing.assert_allclose(pixels, expected, atol=1)
 
 
-def test_serve_command_serves_until_sigterm(base):
+@pytest.mark.slow  # a server subprocess
+def test_serve_command_serves_until_sigterm_and_removes_its_config_dir(base, tmp_path):
     port = free_port()
-    code = (
-        "import argparse, sys; from serving import cli\n"
-        "p = argparse.ArgumentParser(); cli.register(p.add_subparsers())\n"
-        "a = p.parse_args(sys.argv[1:]); sys.exit(a.func(a))\n"
-    )
     process = subprocess.Popen(
-        [sys.executable, "-c", code, "serve", "--model-base", str(base), "--model", "uncond", "--local",
+        [sys.executable, "-m", "serving.cli", "serve", "--model-base", str(base), "--model", "uncond", "--local",
          "--grpc-port", str(port), "--rest-port", "0"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "TMPDIR": str(tmp_path)},
     )
     try:
         with GeneratorClient(f"127.0.0.1:{port}", "uncond", max_attempts=60, backoff_seconds=1,
                              max_backoff_seconds=1, timeout_seconds=5) as client:  # retried while starting
             assert [s["state"] for s in client.status()] == ["AVAILABLE"]
+        assert [p.name[:12] for p in tmp_path.iterdir()] == ["tfgan-serve-"]
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=30) == 0
+        assert list(tmp_path.iterdir()) == []
     finally:
         if process.poll() is None:
             process.kill()
+
+
+@pytest.mark.slow  # a subprocess
+def test_serving_cli_entry_point_answers_a_user_error_in_one_line(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "serving.cli", "serve", "--model-base", str(tmp_path / "nope")],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith(f"error: model base {tmp_path / 'nope'} is not a directory")
+
+
+def serve_args(base, *extra):
+    return parse(["serve", "--model-base", str(base), *extra])
+
+
+def test_serve_names_the_models_it_found_for_a_typo(base):
+    with pytest.raises(ValueError, match="no model named uncnd under .*; the models there are: cond, i2i, uncond"):
+        cli.serve(serve_args(base, "--model", "uncnd", "--local"))
+    with pytest.raises(FileNotFoundError, match="is not a directory"):
+        cli.serve(serve_args(base / "missing", "--local"))
+    with pytest.raises(ValueError, match="--rest-port must differ from --grpc-port"):
+        cli.serve(serve_args(base, "--local", "--grpc-port", "9000", "--rest-port", "9000"))
+
+
+def test_serve_on_a_busy_port_says_so_before_loading(base):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(OSError, match=f"cannot listen for gRPC on 127.0.0.1:{port}"):
+            cli.serve(serve_args(base, "--local", "--grpc-port", str(port), "--rest-port", "0"))
+        with pytest.raises(OSError, match=f"cannot listen for REST on 127.0.0.1:{port}"):
+            cli.serve(serve_args(base, "--local", "--grpc-port", "0", "--rest-port", str(port)))
+
+
+def test_tf_serving_needs_public_and_gets_the_message_limit(base, tmp_path, monkeypatch, capsys):
+    recorded = tmp_path / "args.txt"
+    fake = tmp_path / "tensorflow_model_server"
+    fake.write_text(f"#!/bin/sh\necho \"$@\" > {recorded}\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(cli, "tf_serving_binary", lambda: str(fake))
+    with pytest.raises(ValueError, match="listens on every network interface .*Pass --public"):
+        cli.serve(serve_args(base))
+    assert not recorded.exists()
+
+    assert cli.serve(serve_args(base, "--public")) == 0
+    assert "warning: tensorflow_model_server listens on every network interface" in capsys.readouterr().err
+    flags = dict(arg.split("=", 1) for arg in recorded.read_text().split())
+    assert flags["--grpc_channel_arguments"] == (
+        "grpc.max_receive_message_length=67108864,grpc.max_send_message_length=67108864")
+    assert not Path(flags["--model_config_file"]).parent.exists()  # the temporary config dir is gone
 
 
 def test_batching_parameters_follow_tf_serving_rules():

@@ -107,7 +107,7 @@ FRAMING_CASES = {
                          431, "Too many headers"),
     "unknown method": (b"BREW /v1/models/uncond HTTP/1.1\r\n\r\n", 501, "Unsupported method"),
     "not HTTP": (b"hello there\r\n\r\n", 400, "Bad HTTP/0.9 request type ('hello')"),
-    "HTTP/0.9 request": (b"GET /v1/models/uncond\r\n", 400, "HTTP/0.9 requests are not supported"),
+    "HTTP/0.9 request": (b"GET /v1/models/uncond\r\n\r\n", 400, "HTTP/0.9 requests are not supported"),
 }
 
 
