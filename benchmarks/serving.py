@@ -3,7 +3,7 @@
     python benchmarks/serving.py [--variant dcgan] [--seconds 8]
 
 Exports an (untrained) generator, starts the model server the launcher picks (TF Serving when on
-PATH, else the local server, in a subprocess), and times `sample` at batch 1 and 64: in this
+PATH and --public is given, since it listens on every interface; else the local server, in a subprocess), and times `sample` at batch 1 and 64: in this
 process (`model.sample`, and the exported SavedModel signature), over gRPC (GeneratorClient), and
 over REST (JSON, columnar). Prints JSON with latency p50/p99 (ms), images/s and the gRPC /
 in-process p50 ratios (goal at batch 64: <= 1.3).
@@ -80,6 +80,7 @@ def main():
     parser.add_argument("--latent-dim", type=int, default=64)
     parser.add_argument("--seconds", type=float, default=8.0, help="time budget per (path, batch)")
     parser.add_argument("--max-calls", type=int, default=500)
+    parser.add_argument("--public", action="store_true", help="allow TF Serving, which listens on 0.0.0.0")
     args = parser.parse_args()
 
     image_shape = tuple(int(v) for v in args.image_shape.split(","))
@@ -90,7 +91,7 @@ def main():
         def in_process_graph(n):  # the exported graph, no server: isolates the serving overhead
             return exported(num_samples=tf.constant(n), seed=tf.constant(0))["images"].numpy()
 
-        handle = start_server(base, grpc_port=0, rest_port=0)
+        handle = start_server(base, grpc_port=0, rest_port=0, public=args.public)
         client = GeneratorClient(handle.grpc_target, args.variant)
         rest_call, connection = rest_sampler(handle.rest_port, args.variant)
         try:

@@ -26,8 +26,7 @@ from tensorflow_serving.apis import (
 )
 
 from serving.errors import ServingError, status_code_from_int
-
-DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024  # gRPC's own default (4 MiB) is 80 CIFAR batches of 64 short
+from serving.predict import DEFAULT_MAX_MESSAGE_BYTES  # the servers' limit; gRPC's own 4 MiB is 80 CIFAR batches of 64 short
 
 
 class GeneratorClient:

@@ -108,7 +108,7 @@ class ModelServicer(model_service_pb2_grpc.ModelServiceServicer):
     @rpc
     def HandleReloadConfigRequest(self, request):
         # TF Serving also fails the RPC itself on a bad config, not only the response status.
-        return self.core.reload_config(request.config, reload_roots=self.core.reload_roots)
+        return self.core.reload_config(request.config, confined=True)
 
 
 def reload_roots_of(entries):
@@ -162,9 +162,9 @@ class ServingCore:
         response.metadata[SIGNATURE_DEF_FIELD].Pack(signature_map)
         return response
 
-    def reload_config(self, config, reload_roots=None):
-        """HandleReloadConfigRequest (model_service_impl.cc), also used for the config file poll
-        (the operator's own file, so no `reload_roots` check)."""
+    def reload_config(self, config, confined=False):
+        """HandleReloadConfigRequest (model_service_impl.cc), `confined` to `reload_roots` for the
+        RPC; also used for the config file poll (the operator's own file, not confined)."""
         if config.WhichOneof("config") != "model_config_list":
             raise invalid_argument("ServerModelConfig type not supported by HandleReloadConfigRequest. "
                                    "Only ModelConfigList is currently supported")
@@ -172,8 +172,8 @@ class ServingCore:
             entries = entries_from_config(config)
         except ValueError as error:  # a bad policy or label syntax
             raise invalid_argument(str(error)) from None
-        if reload_roots is not None:
-            check_under_roots(entries, reload_roots)
+        if confined:
+            check_under_roots(entries, self.reload_roots)
         self.manager.reload(entries)
         response = model_management_pb2.ReloadConfigResponse()
         response.status.SetInParent()  # error_code 0 = OK
@@ -200,7 +200,7 @@ class LocalServer:
                  rest_api_timeout_seconds=DEFAULT_REST_API_TIMEOUT_SECONDS, default_batch_cap=DEFAULT_BATCH_CAP,
                  max_num_load_retries=DEFAULT_MAX_NUM_LOAD_RETRIES,
                  load_retry_interval_seconds=DEFAULT_LOAD_RETRY_INTERVAL_SECONDS, enable_warmup=True,
-                 config_file=None, config_poll_seconds=0, reload_roots=None):
+                 config_file=None, config_poll_seconds=0):
         if grpc_port and rest_port and grpc_port == rest_port:
             raise ValueError(f"the REST port must differ from the gRPC port (both are {grpc_port})")
         # TF Serving's --grpc_channel_arguments may set the message limits; REST bodies follow the receive one.
@@ -211,7 +211,7 @@ class LocalServer:
         self.manager = ModelManager(partial(run_predict, limits=limits), enable_warmup=enable_warmup,
                                     max_num_load_retries=max_num_load_retries,
                                     load_retry_interval_seconds=load_retry_interval_seconds)
-        self.core = ServingCore(self.manager, limits, reload_roots or reload_roots_of(entries))
+        self.core = ServingCore(self.manager, limits, reload_roots_of(entries))
         self.host = host
         self.poll_seconds = poll_seconds
         self.config_file = config_file
@@ -350,7 +350,6 @@ def main(argv=None):
         max_num_load_retries=args.max_num_load_retries,
         load_retry_interval_seconds=args.load_retry_interval_micros / 1e6, enable_warmup=args.enable_model_warmup,
         config_file=args.model_config_file, config_poll_seconds=args.model_config_file_poll_wait_seconds,
-        reload_roots=[os.path.realpath(args.model_base_path)] if args.model_base_path else None,
     )
     try:
         server.start()

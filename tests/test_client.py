@@ -32,7 +32,7 @@ def target(request, tree):
         return
     if not tf_serving_binary():
         pytest.skip("tensorflow_model_server is not on PATH")
-    with start_server(entries=served_model_entries(base), use_tf_serving=True) as handle:
+    with start_server(entries=served_model_entries(base), use_tf_serving=True, public=True) as handle:
         yield handle.grpc_target
 
 

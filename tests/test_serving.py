@@ -434,6 +434,7 @@ def test_failed_version_is_reported_and_the_rest_keep_serving(tmp_path, tree):
         assert "Failed to load" in states[3].error_message
 
 
+@pytest.mark.slow  # a server subprocess
 def test_serve_subprocess_starts_and_stops_cleanly_on_sigterm(tree, tmp_path):
     base, _ = tree
     entries = [ModelEntry("uncond", str(base / "uncond"))]

@@ -16,7 +16,7 @@ from PIL import Image
 
 from serving import cli
 from serving.client import GeneratorClient
-from serving.launcher import BATCHING_PARAMETERS, DEPLOY_DIR, MONITORING_CONFIG
+from serving.launcher import BATCHING_PARAMETERS, DEPLOY_DIR, MESSAGE_LIMITS, MONITORING_CONFIG
 from serving.local_server import LocalServer
 from serving.model_config import entries_for_base, read_models_config
 from serving_fixtures import IMAGE_SHAPE, export_test_models, free_port
@@ -149,3 +149,4 @@ def test_deployment_files_reference_each_other():
     assert "--model_config_file=/models/models.config" in compose
     assert f"--monitoring_config_file=/config/{MONITORING_CONFIG.name}" in compose
     assert '"127.0.0.1:8500:8500"' in compose
+    assert f"--grpc_channel_arguments={MESSAGE_LIMITS}" in compose

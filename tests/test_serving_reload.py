@@ -184,6 +184,7 @@ def serves(target, model):
             return False
 
 
+@pytest.mark.slow  # a server subprocess
 def test_config_file_poll_applies_edits_and_keeps_serving_through_bad_files(base, tmp_path):
     config = tmp_path / "models.config"
     write_atomically(config, models_config_text([entry(base, "a")]))
