@@ -26,7 +26,9 @@ import serving.model_manager as model_manager
 from serving.launcher import start_server
 from serving.local_server import LocalServer
 from serving.model_config import ModelEntry
+from serving.errors import ServingError
 from serving.predict import RequestLimits, run_predict
+from serving.rest_api import ByteBudget
 from serving_fixtures import BATCH_CAP, IMAGE_SHAPE, LATENT_DIM, export_test_models
 
 C = grpc.StatusCode
@@ -200,6 +202,32 @@ def test_grpc_calls_beyond_the_pool_get_resource_exhausted(base):
             assert running.result().model_spec.version.value == waiting.result().model_spec.version.value == 2
         del server.core.predict  # back to the class's method
         assert_still_serving(server)
+
+
+def test_large_bodies_are_decoded_one_budget_at_a_time():
+    budget = ByteBudget(10)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold_six():
+        with budget.hold(6, WAIT_SECONDS):
+            holding.set()
+            release.wait(WAIT_SECONDS)
+
+    thread = threading.Thread(target=hold_six)
+    thread.start()
+    try:
+        assert holding.wait(WAIT_SECONDS)
+        with budget.hold(4, 0):  # fits beside the first
+            pass
+        with pytest.raises(ServingError) as info:
+            with budget.hold(6, 0.1):
+                pass
+        assert info.value.code == C.RESOURCE_EXHAUSTED
+    finally:
+        release.set()
+        thread.join()
+    with budget.hold(10, 0):
+        pass
 
 
 # -- checks before conversion ---------------------------------------------------------------------
