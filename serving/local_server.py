@@ -73,9 +73,9 @@ def rpc(method):
     return handler
 
 
-def _unimplemented(rpc):
+def _unimplemented(name):
     def handler(self, request, context):
-        context.abort(grpc.StatusCode.UNIMPLEMENTED, f"{rpc} is not supported: the local server serves Predict "
+        context.abort(grpc.StatusCode.UNIMPLEMENTED, f"{name} is not supported: the local server serves Predict "
                                                      "and GetModelMetadata (GAN generators have no classify/regress heads)")
     return handler
 
@@ -226,8 +226,12 @@ class LocalServer:
         self._rest = None
 
     def start(self):
-        self._bind()
-        self.manager.reload(self.entries)  # like TF Serving: serve only once the initial versions are loaded
+        try:
+            self._bind()
+            self.manager.reload(self.entries)  # like TF Serving: serve only once the initial versions are loaded
+        except BaseException:
+            self.stop(grace_seconds=0)  # release the ports bound before the failure
+            raise
         self._grpc.start()
         if self._rest:
             self._rest.start()
@@ -270,11 +274,7 @@ class LocalServer:
             self._grpc.stop(grace_seconds).wait()
 
     def __enter__(self):
-        try:
-            return self.start()
-        except BaseException:
-            self.stop(grace_seconds=0)  # release the ports bound before the failure
-            raise
+        return self.start()
 
     def __exit__(self, *exc):
         self.stop()
@@ -350,12 +350,7 @@ def main(argv=None):
         max_num_load_retries=args.max_num_load_retries,
         load_retry_interval_seconds=args.load_retry_interval_micros / 1e6, enable_warmup=args.enable_model_warmup,
         config_file=args.model_config_file, config_poll_seconds=args.model_config_file_poll_wait_seconds,
-    )
-    try:
-        server.start()
-    except BaseException:
-        server.stop(grace_seconds=0)
-        raise
+    ).start()
 
     stopping = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -85,7 +85,10 @@ def write_models_config(entries, path):
 
 
 def read_server_config(path):
-    return text_format.Parse(Path(path).read_text(), model_server_config_pb2.ModelServerConfig())
+    try:
+        return text_format.Parse(Path(path).read_text(), model_server_config_pb2.ModelServerConfig())
+    except text_format.ParseError as error:
+        raise ValueError(f"{path} is not a valid models.config (ModelServerConfig text proto): {error}") from None
 
 
 def entries_from_config(config):
