@@ -79,14 +79,20 @@ def files_fingerprint(path):
 
 
 def batch_caps(path):
-    """`batch_caps` from the export's model facts, {} when the export predates them."""
+    """`batch_caps` from the export's model facts, {} when the export predates them. The facts are
+    not part of the SavedModel (TF Serving never reads them), so an unreadable entry only costs its
+    signature the server's default cap, with a warning."""
     file = Path(path) / FACTS_FILE
-    if not file.exists():
+    try:
+        caps = (json.loads(file.read_text()) if file.exists() else {}).get("batch_caps") or {}
+        valid = {name: cap for name, cap in caps.items() if type(cap) is int and cap >= 1}
+    except (ValueError, AttributeError) as error:  # not JSON, or not objects where objects belong
+        log.warning("%s: no usable batch_caps (%s); the default batch cap applies", file, error)
         return {}
-    caps = json.loads(file.read_text()).get("batch_caps") or {}
-    if not all(isinstance(cap, int) and cap >= 1 for cap in caps.values()):
-        raise ValueError(f"{file}: batch_caps must map signature names to integers >= 1, got {caps}")
-    return caps
+    if valid != caps:
+        log.warning("%s: batch_caps must be integers >= 1; the default cap applies to %s", file,
+                    sorted(set(caps) - set(valid)))
+    return valid
 
 
 def load_version(name, version, path):

@@ -240,6 +240,21 @@ def test_a_tensor_larger_than_a_message_is_refused_before_it_is_built(server):
     assert run_predict(servable, z_request(n=BATCH_CAP), RequestLimits()).outputs["images"].tensor_shape.dim[0].size == 100
 
 
+@pytest.mark.parametrize("facts, caps", [
+    (None, {}),
+    ({"batch_caps": {"serving_default": 8, "sample": None, "sample_png": 0, "translate": True}},
+     {"serving_default": 8}),
+    ({"batch_caps": [8]}, {}),
+    ("{not json", {}),
+])
+def test_unusable_batch_caps_fall_back_to_the_default_cap(tmp_path, facts, caps):
+    (tmp_path / "assets.extra").mkdir()
+    if facts is not None:
+        text = facts if isinstance(facts, str) else json.dumps(facts)
+        (tmp_path / "assets.extra" / "model_facts.json").write_text(text)
+    assert model_manager.batch_caps(tmp_path) == caps
+
+
 def vm_kib(pid, field):
     for line in open(f"/proc/{pid}/status"):
         if line.startswith(field + ":"):
