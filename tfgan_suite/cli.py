@@ -116,7 +116,10 @@ def main(argv=None):
     if not verbose:
         quiet_tensorflow()
     try:
-        args = build_parser().parse_args(argv)
+        try:
+            args = build_parser().parse_args(argv)
+        except SystemExit as stop:  # a usage error (printed) or --help: a status, for callers of main
+            return stop.code
         args.argv = argv  # train's NaN message repeats the command
         return args.func(args)
     except KeyboardInterrupt:
