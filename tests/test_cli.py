@@ -183,3 +183,14 @@ def test_precision_bf16_trains_in_mixed_bfloat16(tmp_path, capsys):
     model = keras.models.load_model(tmp_path / "model.keras")
     assert model.dtype_policy.name == "mixed_bfloat16"
     assert model.training_info["arguments"]["precision"] == "bf16"
+
+
+@pytest.mark.skipif("loss" not in dict((n, d) for n, d, _ in variant_options(get_variant("cgan"))),
+                    reason="cgan takes no `loss` option yet (the core redesign adds it)")
+def test_cgan_trains_with_the_hinge_loss_set_on_the_command_line(tmp_path, capsys):
+    code, _, err = run_cli(capsys, "train", "cgan", "--data", "mnist_embedded", "--epochs", "1",
+                           "--steps-per-epoch", "2", "--batch-size", "16", "--width", "8",
+                           "--set", "loss=hinge", "--out", tmp_path)
+    assert code == 0, err
+    model = keras.models.load_model(tmp_path / "model.keras")
+    assert model.training_info["arguments"]["options"]["loss"] == "hinge"
