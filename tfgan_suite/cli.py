@@ -1,8 +1,17 @@
-"""`tfgan-suite` command line: one parser, sub-commands contributed by the modules listed below."""
+"""`tfgan-suite` command line: one parser, sub-commands contributed by the modules listed below.
+
+Quiet by default: TensorFlow's start-up logging (CUDA probing on a machine without a GPU, oneDNN
+notes) is switched off before TensorFlow is imported, and a user error is one line on stderr,
+`error: <what is wrong and how to fix it>`, exit status 2. `--verbose` (anywhere on the command
+line) brings the logging and the tracebacks back.
+"""
 
 import argparse
+import contextlib
 import importlib
+import os
 import sys
+import traceback
 
 # Each module exposes `register(subparsers)`, adding its sub-commands with `set_defaults(func=...)`.
 COMMAND_MODULES = (
@@ -11,22 +20,120 @@ COMMAND_MODULES = (
     "serving.cli",
     "tfgan_suite.metrics.cli",
 )
+USER_ERRORS = (ValueError, KeyError, OSError)  # OSError covers FileNotFound/FileExists/Permission
+EXIT_USER_ERROR = 2
+EXIT_INTERNAL_ERROR = 1
+EXIT_INTERRUPTED = 130
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with our one-line error format (argparse's own prints the usage first)."""
+
+    def error(self, message):
+        self.exit(EXIT_USER_ERROR, f"error: {message} (`{self.prog} --help` lists the options)\n")
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="tfgan-suite",
         description="Train, evaluate, export and serve classic GAN variants (Keras 3, tf.distribute).",
     )
-    subparsers = parser.add_subparsers(dest="command", required=True)
+    verbose_help = "show TensorFlow's start-up logging, warnings and full tracebacks"
+    parser.add_argument("--verbose", action="store_true", help=verbose_help)
+    subparsers = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)
+    for command in subparsers.choices.values():
+        # SUPPRESS: a sub-command's default must not overwrite `tfgan-suite --verbose COMMAND`.
+        command.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS,
+                             help=verbose_help)
     return parser
 
 
+def quiet_tensorflow():
+    """Silences TensorFlow's C++ logging and Python warnings (the C++ level is read once, when
+    TensorFlow loads: see `quiet_start_up`)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import warnings
+
+    warnings.filterwarnings("ignore")
+    import absl.logging
+
+    absl.logging.set_verbosity(absl.logging.ERROR)
+
+
+@contextlib.contextmanager
+def quiet_start_up():
+    """Around the package's first import: in the command line without --verbose, TensorFlow's
+    C++ start-up logging (CUDA probing on a machine without a GPU, CPU features) goes to
+    /dev/null, as TF_CPP_MIN_LOG_LEVEL no longer silences it (tensorflow/tensorflow#100442).
+    The command line is the `tfgan-suite` script or `python -m tfgan_suite...` (sys.argv[0] is
+    "-m" while Python imports the package of the module it runs), not a program using the library.
+    """
+    program = os.path.basename(sys.argv[0]) if sys.argv else ""
+    if program not in ("tfgan-suite", "-m") or "--verbose" in sys.argv:
+        yield
+        return
+    quiet_tensorflow()
+    sys.stderr.flush()
+    saved_stderr, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved_stderr, 2)
+        os.close(saved_stderr)
+        os.close(devnull)
+
+
+def user_error_types():
+    """The exceptions a user's input causes, which get one line instead of a traceback."""
+    from serving.errors import ServingError
+    from tfgan_suite.training import TrainingDiverged
+
+    import grpc
+
+    return USER_ERRORS + (ServingError, grpc.RpcError, TrainingDiverged)
+
+
+def describe(error):
+    """The message of an exception as a user should read it."""
+    import grpc
+
+    if isinstance(error, grpc.RpcError) and hasattr(error, "code"):
+        return f"{error.code().name}: {error.details()}"
+    if isinstance(error, KeyError) and error.args and isinstance(error.args[0], str):
+        return error.args[0]  # str(KeyError) would quote it
+    if isinstance(error, OSError) and error.filename and error.strerror:
+        return f"{error.strerror}: {error.filename}"
+    return str(error) or type(error).__name__
+
+
 def main(argv=None):
-    args = build_parser().parse_args(argv)
-    return args.func(args)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    verbose = "--verbose" in argv
+    if not verbose:
+        quiet_tensorflow()
+    try:
+        try:
+            args = build_parser().parse_args(argv)
+        except SystemExit as stop:  # a usage error (printed) or --help: a status, for callers of main
+            return stop.code
+        args.argv = argv  # train's NaN message repeats the command
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as error:  # noqa: BLE001  (the one top-level handler)
+        if verbose:
+            traceback.print_exc()
+        if isinstance(error, user_error_types()):
+            print(f"error: {describe(error)}", file=sys.stderr)
+            return EXIT_USER_ERROR
+        print(f"error: internal error, {type(error).__name__}: {describe(error)} (please report it; "
+              "--verbose shows the traceback)", file=sys.stderr)
+        return EXIT_INTERNAL_ERROR
 
 
 if __name__ == "__main__":

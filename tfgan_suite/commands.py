@@ -1,11 +1,35 @@
 """The training-side sub-commands: train, sample, list, demo."""
 
 import argparse
+import json
+import shlex
 import sys
 from pathlib import Path
 
 from tfgan_suite.data import embedded_names
 from tfgan_suite.distribute import STRATEGIES
+from tfgan_suite.training import PRECISIONS
+
+
+def positive_int(text):
+    """argparse type: an integer > 0 (a count, a size, a number of epochs)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
+    return value
+
+
+def positive_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
 
 
 def register(subparsers):
@@ -15,39 +39,53 @@ def register(subparsers):
                        help=f"embedded ({', '.join(embedded_names())}), a TFDS name, an .npz or a folder")
     train.add_argument("--manual-dir", help="folder with a TFDS dataset's original archives (offline)")
     train.add_argument("--data-dir", help="TFDS data_dir")
-    train.add_argument("--epochs", type=int, default=5)
-    train.add_argument("--steps-per-epoch", type=int)
-    train.add_argument("--batch-size", type=int, default=64, help="global batch size")
+    train.add_argument("--epochs", type=positive_int, default=5)
+    train.add_argument("--steps-per-epoch", type=positive_int,
+                       help="default: one pass over the data")
+    train.add_argument("--batch-size", type=positive_int, default=64, help="global batch size")
     train.add_argument("--strategy", choices=STRATEGIES, default="default")
-    train.add_argument("--latent-dim", type=int)
-    train.add_argument("--width", type=int, help="network width (units or first-layer filters)")
+    train.add_argument("--latent-dim", type=positive_int)
+    train.add_argument("--width", type=positive_int, help="network width (units or first-layer filters)")
     train.add_argument("--conditional", action="store_true", help="condition on the data's labels")
+    train.add_argument("--set", dest="set_options", action="append", metavar="KEY=VALUE",
+                       help="a variant option, e.g. --set loss=hinge (repeatable; values are JSON, "
+                            "else strings; `tfgan-suite list --options VARIANT` lists them)")
+    train.add_argument("--config", metavar="FILE.json",
+                       help="variant options as one JSON object (--set overrides them)")
+    train.add_argument("--precision", choices=PRECISIONS, default="fp32",
+                       help="fp32, or mixed precision: bf16 (mixed_bfloat16), fp16 (mixed_float16)")
+    train.add_argument("--learning-rate-scale", type=positive_float, default=1.0,
+                       help="multiply the paper's learning rates (may change on --resume)")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--out", default="runs/run", help="run directory")
-    train.add_argument("--resume", action="store_true", help="continue an interrupted run in --out")
+    train.add_argument("--resume", action="store_true",
+                       help="continue the run in --out (interrupted, or finished with more --epochs)")
+    train.add_argument("--overwrite", action="store_true", help="discard the run in --out and start anew")
     train.set_defaults(func=run_train)
 
     sample = subparsers.add_parser(
         "sample", help="sample a .keras model, or a served model with --server")
     sample.add_argument("model", help="a .keras file, or with --server the served model's name")
     sample.add_argument("--server", help="HOST:PORT of a TF Serving (or local) gRPC server")
-    sample.add_argument("--version", type=int, help="served version (with --server)")
+    sample.add_argument("--version", type=positive_int, help="served version (with --server)")
     sample.add_argument("--label", help="served version label (with --server)")
-    sample.add_argument("--num", type=int, default=64)
+    sample.add_argument("--num", type=positive_int, default=64)
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--labels", type=_int_list, help="class per sample, e.g. 0,1,2 (conditional)")
-    sample.add_argument("--out", default="samples.png", help="PNG grid to write")
+    sample.add_argument("--out", default="samples.png", help="image file to write (.png, .jpg...)")
     sample.add_argument("--no-grid", dest="grid", action="store_false",
-                        help="one PNG per image (OUT_0.png, ...) instead of a grid")
+                        help="one image per sample (OUT_0.png, ...) instead of a grid")
     sample.set_defaults(func=run_sample)
 
-    listing = subparsers.add_parser("list", help="list the GAN variants")
+    listing = subparsers.add_parser("list", help="list the GAN variants, or one variant's options")
+    listing.add_argument("--options", metavar="VARIANT",
+                         help="show the options of VARIANT (for train --set) with defaults and meaning")
     listing.set_defaults(func=run_list)
 
     demo = subparsers.add_parser(
         "demo", help="train a DCGAN on the embedded MNIST set, export it, serve it, sample it over gRPC")
     demo.add_argument("--out", default="demo_out")
-    demo.add_argument("--epochs", type=int, default=5)
+    demo.add_argument("--epochs", type=positive_int, default=5)
     demo.set_defaults(func=run_demo)
 
 
@@ -58,50 +96,101 @@ def _int_list(text):
         raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
 
 
-def _fail(error):
-    print(f"tfgan-suite: error: {error}", file=sys.stderr)
-    return 2
-
-
 def run_train(args):
-    from tfgan_suite.training import TrainingDiverged, train
+    from tfgan_suite.training import train
+    from tfgan_suite.variant_options import parse_set, read_config
 
-    try:
-        train(args.variant, data=args.data, epochs=args.epochs, batch_size=args.batch_size,
-              strategy=args.strategy, out=args.out, resume=args.resume, latent_dim=args.latent_dim,
-              width=args.width, conditional=args.conditional, steps_per_epoch=args.steps_per_epoch,
-              seed=args.seed, manual_dir=args.manual_dir, data_dir=args.data_dir)
-    except (ValueError, FileExistsError, TrainingDiverged) as error:
-        return _fail(error)
+    options = {**(read_config(args.config) if args.config else {}), **parse_set(args.set_options)}
+    # Everything but the run-state flags, so the NaN advice can be pasted back with one of them.
+    argv = getattr(args, "argv", [])
+    argv = argv[argv.index("train") + 1:] if "train" in argv else [args.variant]
+    command = " ".join(["tfgan-suite", "train", *_without_run_state_flags(argv)])
+    train(args.variant, data=args.data, epochs=args.epochs, batch_size=args.batch_size,
+          strategy=args.strategy, out=args.out, resume=args.resume, latent_dim=args.latent_dim,
+          width=args.width, conditional=args.conditional, steps_per_epoch=args.steps_per_epoch,
+          seed=args.seed, manual_dir=args.manual_dir, data_dir=args.data_dir, options=options,
+          precision=args.precision, learning_rate_scale=args.learning_rate_scale,
+          overwrite=args.overwrite, command=command)
     print(f"trained {args.variant}: {Path(args.out) / 'model.keras'}")
     return 0
 
 
+def _without_run_state_flags(argv):
+    kept, skip = [], False
+    for item in argv:
+        if skip:
+            skip = False
+        elif item in ("--resume", "--overwrite", "--verbose"):
+            continue
+        elif item == "--learning-rate-scale":
+            skip = True
+        elif not item.startswith("--learning-rate-scale="):
+            kept.append(shlex.quote(item))
+    return kept
+
+
+def _check_image_path(out):
+    from PIL import Image
+
+    Image.init()
+    if Path(out).suffix.lower() not in Image.registered_extensions():
+        raise ValueError(f"--out {out} has no image extension: name the file .png (or .jpg, .bmp...).")
+
+
+SERVER_ADVICE = {
+    "UNAVAILABLE": "no server answers at {server}: start one with `tfgan-suite serve --model-base "
+                   "DIR`, or check --server HOST:PORT",
+    "NOT_FOUND": "the server at {server} has no such model or version; `tfgan-suite serve` serves "
+                 "each folder under --model-base by its name",
+    "INVALID_ARGUMENT": "the server rejected the request (check --num, --labels, --version)",
+    "DEADLINE_EXCEEDED": "the server at {server} did not answer in time; try fewer samples (--num)",
+}
+
+
 def run_sample(args):
+    _check_image_path(args.out)
     if args.server:
         from serving.cli import sample_from_server
+        from serving.errors import ServingError
 
-        return sample_from_server(args)
+        try:
+            return sample_from_server(args)
+        except ServingError as error:
+            advice = SERVER_ADVICE.get(error.code.name, "the server answered {code}")
+            raise ServingError(error.code, advice.format(server=args.server, code=error.code.name)
+                               + f" ({error.message})") from None
+    import zipfile
+
     import keras
 
     import tfgan_suite  # noqa: F401  (registers the models for loading)
     from tfgan_suite.images import save_samples
 
     if not Path(args.model).is_file():
-        return _fail(f"No such model file: {args.model} (give a .keras file, or --server HOST:PORT).")
-    model = keras.models.load_model(args.model)
+        raise FileNotFoundError(
+            f"No such model file: {args.model} (give a .keras file, or --server HOST:PORT).")
     try:
-        samples = model.sample(args.num, labels=args.labels, seed=args.seed)
-    except ValueError as error:
-        return _fail(error)
+        model = keras.models.load_model(args.model)
+    except (ValueError, OSError, zipfile.BadZipFile) as error:
+        raise ValueError(f"{args.model} is not a model saved by `tfgan-suite train` (a .keras "
+                         f"file): {error}") from None
+    samples = model.sample(args.num, labels=args.labels, seed=args.seed)
     for path in save_samples(args.out, samples, grid=args.grid):
         print(path)
     return 0
 
 
 def run_list(args):
-    from tfgan_suite.models import VARIANTS
+    from tfgan_suite.models import VARIANTS, get_variant
 
+    if args.options:
+        from tfgan_suite.variant_options import variant_options
+
+        options = variant_options(get_variant(args.options))
+        print(f"{args.options} options (tfgan-suite train {args.options} --set KEY=VALUE):")
+        for name, default, meaning in options:
+            print(f"  {name:18s} {json.dumps(default):16s} {meaning}")
+        return 0
     for name, cls in sorted(VARIANTS.items()):
         # The docstring's first paragraph names the paper.
         paper = (sys.modules[cls.__module__].__doc__ or "").strip().split("\n\n")[0]
@@ -117,12 +206,15 @@ def run_demo(args):
 
     from export import export_generator
     from serving.launcher import start_server
-    from tfgan_suite.training import train
+    from tfgan_suite.training import run_status, train
 
     out = Path(args.out)
     run_dir = out / "run"
+    # A second demo in the same --out continues an interrupted run, or trains anew.
+    status = run_status(run_dir)
     model = train("dcgan", data="mnist_embedded", epochs=args.epochs, batch_size=64, out=run_dir,
-                  resume=(run_dir / "backup").exists(), latent_dim=64, width=32, verbose=2)
+                  resume=status == "interrupted", overwrite=status == "finished", latent_dim=64,
+                  width=32, verbose=2)
     version_dir = export_generator(model, out / "models", "dcgan")
     served_grid = out / "served_samples.png"
     with start_server(out / "models", model_names=["dcgan"]) as server:

@@ -13,6 +13,8 @@ Images come out float32 in [-1, 1], shuffled, batched with `drop_remainder`, pre
 import dataclasses
 import gzip
 import os
+import socket
+import urllib.parse
 from pathlib import Path
 
 import numpy as np
@@ -112,6 +114,10 @@ def _tfds_source(name, split, manual_dir, data_dir):
             f"Unknown dataset {name!r}: use an embedded one ({', '.join(embedded_names())}), a TFDS "
             "name (e.g. mnist, fashion_mnist, cifar10), a .npz file or a folder of images.")
     builder = tfds.builder(name, data_dir=data_dir)
+    if manual_dir:
+        _check_manual_dir(name, builder, Path(manual_dir))
+    elif not builder.data_path.exists():
+        _check_download_reachable(name, builder)
     download_config = (tfds.download.DownloadConfig(manual_dir=str(manual_dir))
                        if manual_dir else None)
     # TFDS caches extracted archives by file name alone, and MNIST and Fashion-MNIST share file
@@ -128,6 +134,37 @@ def _tfds_source(name, split, manual_dir, data_dir):
     info = DatasetInfo(name, tuple(features["image"].shape), features["label"].num_classes,
                        builder.info.splits[split].num_examples)
     return dataset, info
+
+
+def _original_files(builder):
+    return sorted(info.filename for info in (builder.url_infos or {}).values() if info.filename)
+
+
+def _check_manual_dir(name, builder, manual_dir):
+    missing = [f for f in _original_files(builder) if not (manual_dir / f).is_file()]
+    if missing:
+        raise FileNotFoundError(
+            f"--manual-dir {manual_dir} lacks {name}'s original files {', '.join(missing)}: put "
+            "them there, flat, under these names.")
+
+
+def _check_download_reachable(name, builder, timeout_seconds=5):
+    """Fails fast, where TFDS would retry for minutes, when the dataset must be downloaded and its
+    host does not answer (a machine offline)."""
+    for url in sorted({info for info in (builder.url_infos or {})}):
+        parts = urllib.parse.urlsplit(url)
+        try:
+            socket.create_connection(
+                (parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)),
+                timeout=timeout_seconds).close()
+        except OSError:
+            files = ", ".join(_original_files(builder))
+            raise ValueError(
+                f"TFDS dataset {name!r} is not prepared in {builder.data_dir} and cannot be "
+                f"downloaded ({parts.hostname} does not answer; offline?). Give --manual-dir DIR "
+                f"holding its original files ({files}), or prepare it once into --data-dir on a "
+                "machine with internet.") from None
+        return  # the files of one dataset come from one host
 
 
 def scale_images(images):

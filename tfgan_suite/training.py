@@ -1,10 +1,19 @@
 """Training runs: the callbacks every run gets, and `train` used by the CLI and the demo.
 
-A run directory holds `backup/` (BackupAndRestore, so a killed run resumes), `logs/` (TensorBoard),
-`history.csv`, `samples/epoch_NNN.png` and, at the end, `model.keras`.
+A run directory holds `run.json` (the run's arguments, written first), `backup/` (checkpoints, so a
+killed run resumes), `logs/` (TensorBoard), `history.csv`, `samples/epoch_NNN.png` and, at the
+end, `model.keras`. No run is lost: the last checkpoint stays until `model.keras` is in place,
+every file a kill could leave half-written is written under another name and renamed (atomic on
+POSIX), and a directory holding a run is only reused with `resume` or `overwrite`.
 """
 
+import csv
+import dataclasses
+import json
 import math
+import os
+import shutil
+import zipfile
 from pathlib import Path
 
 import keras
@@ -14,22 +23,145 @@ from tfgan_suite.data import load_dataset
 from tfgan_suite.distribute import make_strategy
 from tfgan_suite.images import save_samples
 from tfgan_suite.models import build_model, get_variant
+from tfgan_suite.variant_options import accepted_parameters, check_options
+
+PRECISIONS = {"fp32": "float32", "bf16": "mixed_bfloat16", "fp16": "mixed_float16"}
+RUN_FILE, MODEL_FILE, BACKUP_DIR = "run.json", "model.keras", "backup"
+RUN_OUTPUTS = (RUN_FILE, MODEL_FILE, BACKUP_DIR, "history.csv", "logs", "samples")
 
 
 class TrainingDiverged(RuntimeError):
     """A loss became NaN or infinite."""
 
 
+@dataclasses.dataclass
+class RunArguments:
+    """What defines a run: `resume` must continue it with the values in FLAGS unchanged; the epochs
+    (more of them), the learning-rate scale (lower after a NaN) and the strategy (other hardware,
+    same global batch) may change."""
+
+    variant: str
+    data: str
+    batch_size: int
+    steps_per_epoch: int | None
+    seed: int
+    conditional: bool
+    options: dict
+    precision: str
+    epochs: int
+    learning_rate_scale: float
+    strategy: str
+
+    FLAGS = {"variant": "the variant", "data": "--data", "batch_size": "--batch-size",
+             "steps_per_epoch": "--steps-per-epoch", "seed": "--seed",
+             "conditional": "--conditional", "options": "--set/--config/--latent-dim/--width",
+             "precision": "--precision"}
+
+    def differences(self, stored):
+        return [f"{self.FLAGS[key]} is {getattr(self, key)!r}, the run has {stored.get(key)!r}"
+                for key in self.FLAGS if getattr(self, key) != stored.get(key)]
+
+
+def _atomic_write_text(path, text):
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(text)
+    os.replace(partial, path)
+
+
+def model_optimizers(model):
+    """Every optimizer a model trains with, found among its attributes (plain or in a dict)."""
+    found = {}
+    for value in vars(model).values():
+        for item in value.values() if isinstance(value, dict) else (value,):
+            if isinstance(item, keras.optimizers.Optimizer):
+                found[id(item)] = item
+    return list(found.values())
+
+
+def scale_learning_rates(model, factor):
+    for optimizer in model_optimizers(model):
+        # convert_to_numpy: under a strategy the rate is a MirroredVariable, which float() refuses.
+        optimizer.learning_rate = float(keras.ops.convert_to_numpy(optimizer.learning_rate)) * factor
+
+
+class RunCheckpoint(keras.callbacks.BackupAndRestore):
+    """BackupAndRestore with `double_checkpoint`'s promise kept under a kill at any moment.
+
+    Keras's own double checkpoint copies the last weights aside and then overwrites them in place,
+    and writes the epoch number in a second file afterwards: a kill between the two resumes the
+    weights of epoch k+1 as if they were epoch k's. Here each checkpoint is a directory
+    (`epoch-NNNNNN/`: the weights with the optimizers' state, and the metadata) written under a
+    temporary name and renamed into place, and the previous one is deleted only after that: a
+    kill leaves the new checkpoint or the previous one, complete. The metadata also records the
+    learning-rate scale the weights were trained with, so a resume can change it.
+    """
+
+    def __init__(self, directory, learning_rate_scale=1.0, initial_scale=1.0):
+        super().__init__(str(directory), double_checkpoint=True, delete_checkpoint=False)
+        self.directory = Path(directory)
+        self.learning_rate_scale = learning_rate_scale
+        self.initial_scale = initial_scale  # the rates' scale if no checkpoint is restored
+
+    def checkpoints(self):
+        """Complete checkpoints, oldest first."""
+        if not self.directory.is_dir():
+            return []
+        return sorted(p for p in self.directory.glob("epoch-*") if p.is_dir())
+
+    def latest_epoch(self):
+        """The epoch the newest readable checkpoint ends (0 if there is none)."""
+        for checkpoint in reversed(self.checkpoints()):
+            try:
+                return json.loads((checkpoint / "training_metadata.json").read_text())["epoch"]
+            except (OSError, ValueError, KeyError):
+                continue
+        return 0
+
+    def _use(self, checkpoint):
+        self._weights_path = str(checkpoint / "latest.weights.h5")
+        self._training_metadata_path = str(checkpoint / "training_metadata.json")
+
+    def on_train_begin(self, logs=None):
+        restored_scale = self.initial_scale
+        for checkpoint in reversed(self.checkpoints()):
+            self._use(checkpoint)
+            try:
+                self._load_model()
+                metadata = json.loads(Path(self._training_metadata_path).read_text())
+            except (OSError, ValueError, KeyError):
+                continue  # unreadable (a damaged disk): the previous checkpoint then
+            restored_scale = metadata.get("learning_rate_scale", 1.0)
+            break
+        if self.learning_rate_scale != restored_scale:
+            scale_learning_rates(self.model, self.learning_rate_scale / restored_scale)
+
+    def _save_model(self):
+        checkpoint = self.directory / f"epoch-{self._current_epoch:06d}"
+        partial = self.directory / f".partial-{checkpoint.name}"
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir(parents=True)
+        self._use(partial)
+        self.model.save_weights(self._weights_path)
+        (partial / "training_metadata.json").write_text(json.dumps({
+            "epoch": self._current_epoch, "batch": self._last_batch_seen,
+            "learning_rate_scale": self.learning_rate_scale}))
+        shutil.rmtree(checkpoint, ignore_errors=True)
+        os.replace(partial, checkpoint)
+        for old in self.checkpoints()[:-2]:  # keep this one and the previous one
+            shutil.rmtree(old)
+
+
 class StopOnNaN(keras.callbacks.Callback):
     """Stops a run whose losses are no longer finite, before anything saves the broken weights.
 
-    Raising (rather than `stop_training`) skips the epoch-end backup, so the last good checkpoint
-    stays in place for `--resume`.
+    Raising (rather than `stop_training`) skips the epoch-end checkpoint, so the last good one stays
+    in place for `--resume`. The message says whether there is one and what to run next.
     """
 
-    def __init__(self, backup_dir=None):
+    def __init__(self, checkpoint, command="tfgan-suite train ..."):
         super().__init__()
-        self.backup_dir = backup_dir
+        self.checkpoint = checkpoint
+        self.command = command
         self.epoch = 0
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -37,12 +169,23 @@ class StopOnNaN(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         bad = {k: v for k, v in (logs or {}).items() if not np.all(np.isfinite(np.asarray(v)))}
-        if bad:
-            kept = (f" The last good checkpoint is kept in {self.backup_dir}: lower the learning "
-                    "rate and resume with --resume." if self.backup_dir else "")
-            raise TrainingDiverged(
-                f"Training diverged at epoch {self.epoch + 1}, step {batch + 1}: "
-                f"{', '.join(sorted(bad))} became {list(bad.values())[0]}.{kept}")
+        if not bad:
+            return
+        lower = self.checkpoint.learning_rate_scale / 2
+        last_good = self.checkpoint.latest_epoch()
+        if last_good:
+            advice = (f"The last good checkpoint (end of epoch {last_good}) is kept in "
+                      f"{self.checkpoint.directory}: continue from it with lower learning rates, "
+                      f"`{self.command} --resume --learning-rate-scale {lower:g}`")
+        else:
+            advice = (f"No checkpoint was written before it (none is written before the end of "
+                      f"epoch 1): start again with lower learning rates, "
+                      f"`{self.command} --overwrite --learning-rate-scale {lower:g}`")
+        raise TrainingDiverged(
+            f"Training diverged at epoch {self.epoch + 1}, step {batch + 1}: "
+            f"{', '.join(sorted(bad))} became {list(bad.values())[0]}. {advice}, or start again "
+            f"with other variant options (--overwrite --set KEY=VALUE; `tfgan-suite list --options "
+            f"VARIANT` lists them).")
 
 
 class SampleGrid(keras.callbacks.Callback):
@@ -60,43 +203,195 @@ class SampleGrid(keras.callbacks.Callback):
                      self.model.sample(self.num_samples, seed=self.seed))
 
 
+def finished_epochs(out):
+    """Epochs of the run saved in `out/model.keras` (0 if none); read from its config, without TF."""
+    try:
+        with zipfile.ZipFile(Path(out) / MODEL_FILE) as archive:
+            config = json.loads(archive.read("config.json"))
+        return int(config["config"]["training_info"]["epochs"])
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return 0
+
+
+def run_status(out):
+    """"none", "finished" (model.keras and no newer checkpoint) or "interrupted"."""
+    out = Path(out)
+    if not any((out / name).exists() for name in (RUN_FILE, MODEL_FILE, BACKUP_DIR)):
+        return "none"
+    saved = finished_epochs(out)
+    if saved and RunCheckpoint(out / BACKUP_DIR).latest_epoch() <= saved:
+        return "finished"
+    return "interrupted"
+
+
+def _check_positive(**values):
+    for name, value in values.items():
+        if value is not None and not value > 0:
+            flag = "--" + name.replace("_", "-")
+            raise ValueError(f"{flag} must be positive; got {value}.")
+
+
+def _check_writable(out):
+    existing = next(p for p in (out, *out.parents) if p.exists())
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        what = "is not a directory" if not existing.is_dir() else "is not writable"
+        raise PermissionError(f"Cannot write the run to --out {out}: {existing} {what}. Choose a "
+                              "directory you can write to.")
+
+
+def _check_run_directory(out, arguments, resume, overwrite):
+    """Checks what `out` holds against `resume`/`overwrite` (nothing is written yet: a run that
+    fails on its data leaves no trace); returns the epoch training starts from (0 for a new run)."""
+    _check_writable(out)
+    status = run_status(out)
+    if resume and overwrite:
+        raise ValueError("--resume continues the run in --out and --overwrite discards it: give one.")
+    if status != "none" and not (resume or overwrite):
+        if status == "finished":
+            raise FileExistsError(
+                f"{out} holds a finished run ({finished_epochs(out)} epochs, {out / MODEL_FILE}). "
+                "Pass --overwrite to replace it, --resume with more --epochs to continue it, or "
+                "choose another --out.")
+        raise FileExistsError(
+            f"{out} holds an interrupted run. Pass --resume to continue it, --overwrite to discard "
+            "it, or choose another --out.")
+    if not resume:
+        return 0
+    if status == "none":
+        raise FileNotFoundError(f"There is no run to resume in {out}; drop --resume to start one.")
+    try:
+        stored = json.loads((out / RUN_FILE).read_text())
+    except (OSError, ValueError):
+        raise ValueError(f"{out / RUN_FILE} is missing or unreadable, so the run's arguments are "
+                         "unknown: --overwrite starts a new run there.") from None
+    differences = arguments.differences(stored)
+    if differences:
+        raise ValueError(f"--resume must continue the run in {out} as it was started: "
+                         f"{'; '.join(differences)}. Give the run's values, or --overwrite.")
+    start_epoch = max(finished_epochs(out), RunCheckpoint(out / BACKUP_DIR).latest_epoch())
+    if start_epoch > arguments.epochs:
+        raise ValueError(f"The run in {out} has {start_epoch} epochs already, more than --epochs "
+                         f"{arguments.epochs}: pass --epochs {start_epoch} or more.")
+    return start_epoch
+
+
+def _start_run(out, arguments, overwrite):
+    """Discards the previous run with `overwrite`, then records this run's arguments."""
+    if overwrite:
+        for name in RUN_OUTPUTS:
+            path = out / name
+            shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
+    _atomic_write_text(out / RUN_FILE, json.dumps(dataclasses.asdict(arguments), indent=1))
+
+
+def _keep_history_before(path, epoch):
+    """Drops the rows of epochs a resume trains again (logged after the last checkpoint)."""
+    if not path.is_file():
+        return
+    with open(path, newline="") as f:
+        rows = list(csv.reader(f))
+    kept = rows[:1] + [row for row in rows[1:] if row and int(row[0]) < epoch]
+    with open(path, "w", newline="") as f:
+        csv.writer(f).writerows(kept)
+
+
+def _last_logged(path):
+    """{metric: value} of the last epoch in history.csv (resumed runs included), finite values only."""
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    metrics = {}
+    for key, text in (rows[-1] if rows else {}).items():
+        try:
+            value = float(text)
+        except (TypeError, ValueError):
+            continue
+        if key != "epoch" and math.isfinite(value):
+            metrics[key] = value
+    return metrics
+
+
 def train(variant, data="mnist_embedded", epochs=5, batch_size=64, strategy="default", out="runs/run",
           resume=False, latent_dim=None, width=None, conditional=False, steps_per_epoch=None,
-          seed=0, manual_dir=None, data_dir=None, verbose="auto", extra_callbacks=()):
-    """Trains `variant` on `data` with `fit` and returns the model; see the module docstring for `out`."""
+          seed=0, manual_dir=None, data_dir=None, verbose="auto", extra_callbacks=(), options=None,
+          precision="fp32", learning_rate_scale=1.0, overwrite=False, command=None):
+    """Trains `variant` on `data` with `fit` and returns the model; see the module docstring for `out`.
+
+    `options` are the variant's own (`tfgan-suite list --options VARIANT`); `precision` is "fp32",
+    "bf16" or "fp16"; `learning_rate_scale` multiplies the paper's learning rates (and may change
+    on `resume`); `command` is how the NaN message tells the user to rerun.
+    """
     out = Path(out)
-    backup_dir = out / "backup"
-    if backup_dir.exists() and not resume:
-        raise FileExistsError(
-            f"{out} holds an interrupted run ({backup_dir}). Pass --resume to continue it, or choose "
-            "another --out.")
-    conditional = conditional or get_variant(variant).requires_labels
+    _check_positive(epochs=epochs, batch_size=batch_size, steps_per_epoch=steps_per_epoch,
+                    latent_dim=latent_dim, width=width, learning_rate_scale=learning_rate_scale)
+    cls = get_variant(variant)
+    options = dict(options or {})
+    for name, value in (("latent_dim", latent_dim), ("width", width)):
+        if value is not None:
+            if options.get(name, value) != value:
+                raise ValueError(f"--{name.replace('_', '-')} {value} and --set {name}="
+                                 f"{options[name]} disagree: give one.")
+            options[name] = value
+    check_options(variant, cls, options)
+    if precision not in PRECISIONS:
+        raise ValueError(f"--precision must be one of {', '.join(PRECISIONS)}; got {precision!r}.")
+    if precision != "fp32":
+        # Passed only when mixed: a build without mixed precision still trains in float32.
+        if "dtype_policy" not in accepted_parameters(cls):
+            raise ValueError(f"This version of {variant} has no mixed precision (its builder takes "
+                             "no dtype_policy): use --precision fp32.")
+        options["dtype_policy"] = PRECISIONS[precision]
+    conditional = conditional or cls.requires_labels
+    arguments = RunArguments(variant, str(data), batch_size, steps_per_epoch, seed, conditional,
+                             {k: v for k, v in options.items() if k != "dtype_policy"}, precision,
+                             epochs, learning_rate_scale, strategy)
+    start_epoch = _check_run_directory(out, arguments, resume, overwrite)
+    if resume and start_epoch == epochs and run_status(out) == "finished":
+        # Nothing left to train (e.g. a job relaunched with --resume after a kill during the end).
+        shutil.rmtree(out / BACKUP_DIR, ignore_errors=True)
+        return keras.models.load_model(out / MODEL_FILE)
     strategy = make_strategy(strategy)
+    # Before the data: the shuffle order depends on the global seed as well as its own.
+    keras.utils.set_random_seed(seed)
     dataset, info = load_dataset(data, batch_size, with_labels=conditional,
                                  num_replicas=strategy.num_replicas_in_sync, seed=seed,
                                  manual_dir=manual_dir, data_dir=data_dir)
-    options = {k: v for k, v in (("latent_dim", latent_dim), ("width", width)) if v is not None}
-    keras.utils.set_random_seed(seed)
+    steps = steps_per_epoch or info.num_examples // batch_size
+    # One endless stream of batches (reshuffled each pass, from the seed): a resumed run skips
+    # what the run before it consumed and sees exactly the batches an uninterrupted run would.
+    dataset = dataset.repeat().skip(start_epoch * steps)
     with strategy.scope():
         model = build_model(variant, image_shape=info.image_shape, seed=seed,
                             num_classes=info.num_classes if conditional else None, **options)
         model.compile()
+    checkpoint = RunCheckpoint(out / BACKUP_DIR, learning_rate_scale)
+    if start_epoch and start_epoch == finished_epochs(out):  # continuing a finished run
+        model.load_weights(out / MODEL_FILE)
+        checkpoint.initial_scale = model.training_info.get("learning_rate_scale", 1.0)
+    _start_run(out, arguments, overwrite)
+    _keep_history_before(out / "history.csv", start_epoch)
     callbacks = [
-        StopOnNaN(backup_dir),
-        keras.callbacks.BackupAndRestore(str(backup_dir)),
+        StopOnNaN(checkpoint, command or f"tfgan-suite train {variant} --out {out}"),
+        # The history row of an epoch is written before its checkpoint: a kill between the two
+        # leaves a row that the resume drops (_keep_history_before) and logs again.
         keras.callbacks.CSVLogger(str(out / "history.csv"), append=True),
+        checkpoint,
         keras.callbacks.TensorBoard(str(out / "logs")),
         SampleGrid(out / "samples"),
         *extra_callbacks,
     ]
-    out.mkdir(parents=True, exist_ok=True)
-    history = model.fit(dataset, epochs=epochs, steps_per_epoch=steps_per_epoch,
-                        callbacks=callbacks, verbose=verbose)
+    # With a checkpoint at the last epoch (a kill while model.keras was written) `fit` only
+    # restores it: no epoch is left to train.
+    model.fit(dataset, epochs=epochs, initial_epoch=start_epoch, steps_per_epoch=steps,
+              callbacks=callbacks, verbose=verbose)
     model.training_info = {
         "dataset": info.name, "image_shape": list(info.image_shape), "epochs": epochs,
-        "batch_size": batch_size, "steps": int(model.g_optimizer.iterations.numpy()),
-        "final_metrics": {k: float(v[-1]) for k, v in history.history.items()
-                          if v and math.isfinite(float(v[-1]))},
+        "batch_size": batch_size, "steps": int(model.optimizer.iterations.numpy()),
+        "learning_rate_scale": learning_rate_scale, "arguments": dataclasses.asdict(arguments),
+        "final_metrics": _last_logged(out / "history.csv"),
     }
-    model.save(out / "model.keras")
+    partial = out / "model.partial.keras"  # Keras wants the .keras suffix
+    model.save(partial)
+    os.replace(partial, out / MODEL_FILE)
+    shutil.rmtree(out / BACKUP_DIR, ignore_errors=True)  # only now: model.keras is complete
     return model
