@@ -1,6 +1,6 @@
-"""Test set-up: two logical CPU devices, so MirroredStrategy has 2 replicas on a CPU-only machine.
-
-This must run before TensorFlow initialises its devices, hence at conftest import.
+"""Test set-up: two logical CPU devices, so MirroredStrategy has 2 replicas on a CPU-only machine
+(this must run before TensorFlow initialises its devices, hence at conftest import); a test that
+skips for want of the shared datasets fails when they are present.
 """
 
 import os
@@ -10,6 +10,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 import pytest  # noqa: E402
 
+from helpers import skip_for_want_of_present_data  # noqa: E402
 from tfgan_suite.distribute import split_cpu  # noqa: E402
 
 TWO_CPUS = split_cpu(2)
@@ -26,3 +27,12 @@ def two_replicas():
 def _fresh_keras_state():
     keras.utils.clear_session()
     yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A test that skips for want of the shared datasets fails when they are there."""
+    report = (yield).get_result()
+    failure = skip_for_want_of_present_data(report)
+    if failure:
+        report.outcome, report.longrepr = "failed", failure

@@ -1,7 +1,10 @@
-"""Small builders shared by the foundation tests: tiny networks, a few steps."""
+"""Small builders shared by the tests: tiny networks, a few steps; the real datasets' folder."""
+
+from pathlib import Path
 
 import keras
 import numpy as np
+import pytest
 import tensorflow as tf
 
 import tfgan_suite
@@ -31,3 +34,28 @@ def tiny_images(variant, n=64, seed=0):
     rng = np.random.default_rng(seed)
     shape = TINY[variant]["image_shape"]
     return rng.uniform(-1, 1, (n,) + shape).astype(np.float32)
+
+
+# The original dataset archives (TFDS manual_dir layout), in a `shared` folder beside the checkout.
+SHARED_DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+
+
+def shared_dataset(name):
+    """SHARED_DATASETS / name, or a skip whose reason names the folder the test needs."""
+    path = SHARED_DATASETS / name
+    if not path.is_dir():
+        pytest.skip(f"needs {path}: the original {name} archives are absent")
+    return path
+
+
+def skip_for_want_of_present_data(report, shared_datasets=SHARED_DATASETS):
+    """Why `report` must fail instead of skipping: it skipped for want of the shared datasets
+    while `shared_datasets` is there (a wrong path or a missing archive, which a skip would hide
+    from CI); None for any other report."""
+    if not (report.skipped and shared_datasets.is_dir()):
+        return None
+    reason = report.longrepr[-1] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    if "shared/datasets" not in reason:
+        return None
+    return (f"{report.nodeid} skipped ({reason}) although {shared_datasets} is present: "
+            "add the archive it names there, or fix the path the test looks for")

@@ -1,21 +1,22 @@
-"""Mode coverage of the loss family on the ring of 8 Gaussians (tfgan_suite.toy.mode_coverage:
-modes with a sample within 3 sigma, share of samples within 3 sigma of a mode).
+"""Mode coverage of the loss family on the ring of 8 Gaussians (tfgan_suite.toy: a sample is high
+quality within 3 sigma of a mode; a mode's share is the fraction of all samples high quality for
+it; a mode is covered when its share is > 0).
 
-Budget, as the gan ring test: each variant's toy recipe (tfgan_suite.toy_training: MLPs of 128
-units, latent 8, batches of 256, the paper's optimizer family at 1e-3 decayed linearly to a tenth),
-4000 samples scored. Each bar is one the variant cleared for seeds 0 and 1
-(numbers in each docstring: modes, high-quality share).
+Budget: each variant's toy recipe (tfgan_suite.toy_training: MLPs of 128 units, latent 8, batches of
+256, the paper's optimizer family at 1e-3 decayed linearly to a tenth), 3000 steps, 4000 samples
+scored. Each bar is one the variant cleared (numbers in each docstring), and every bar fails a
+generator collapsed on one mode and one spread over the circle through the modes (a circle of
+radius 2 covers all 8 modes with 7.6% high quality, 0.95% per mode), test_the_bars_fail_a_circle_
+and_a_collapsed_generator.
 
-BEGAN has no coverage bar: on the ring its generator collapses, and the objective says why. Its
-losses see only the mean reconstruction errors (the paper's bound on the Wasserstein distance
-between the error distributions uses their means, sec. 3.2), and the balance asks the generator to
-be reconstructed better than the data (L(G(z)) = gamma L(x), gamma <= 1), which the easiest single
-point satisfies; on 2-D points an autoencoder reconstructs that point as well as any. Measured
-(3000 steps, seeds 0, 1, 2): 0 modes, sample std < 0.01, M_global 0.09 -> 0.003, k_t ~0.01. Every
-other set-up tried ends on at most one mode: codes 1, 2, 8, 64; gamma 0.5 or 1; lambda_k 0.001 to
-10; L1 or L2 error; ELU or ReLU autoencoders of one or two layers; a denoising autoencoder; the
-paper's Adam(1e-4) without momentum for 20000 steps (1 mode, 96-99% high quality). Its test
-asserts the balance the paper promises instead (M_global falls, k_t stays in [0, 1]).
+EBGAN and BEGAN have their bars on MNIST (tests/test_loss_family_mnist.py): their discriminators
+are autoencoders whose energy is a reconstruction error, and on 2-D points a one-dimensional code
+reconstructs the whole circle through the modes as well as the modes themselves, while a wider
+code reconstructs every point. Measured: EBGAN (8-D code, seeds 0, 1) covers 8 modes with 28% and
+7.2% high quality but 0.45% and 0.22% for its emptiest mode (a circle: 0.95%); margin 0.25: 9.2%,
+0.75%. BEGAN ends on at most one mode in every set-up tried: codes 1, 2, 8, 64; gamma 0.5 or 1;
+lambda_k 0.001 to 10; L1 or L2 error; ELU or ReLU autoencoders of one or two layers; a denoising
+autoencoder; batch norm on the code layers; the paper's Adam(1e-4) for 20000 steps.
 """
 
 import json
@@ -23,43 +24,79 @@ import json
 import numpy as np
 import pytest
 
+from tfgan_suite.toy import mode_coverage, mode_shares, toy_modes, toy_samples
 from tfgan_suite.toy_training import toy_coverage, train_on_toy
+
+# Each mode's share of the samples for the per-mode bar: a quarter of a perfect generator's 1/8,
+# three times a circle's 0.95%.
+MIN_MODE_SHARE = 0.03
 
 
 def ring_coverage(variant, steps, seed=0, **options):
-    modes, quality = toy_coverage(train_on_toy(variant, steps, seed=seed, **options))
-    print(json.dumps({"variant": variant, **options, "ring8_modes": modes, "high_quality": quality}))
-    return modes, quality
+    """(modes covered, high-quality share, smallest mode share) after `steps` of the toy recipe."""
+    samples = train_on_toy(variant, steps, seed=seed, **options).sample(4000, seed=1)
+    shares = mode_shares(samples, "ring8")
+    modes, quality = mode_coverage(samples, "ring8")
+    print(json.dumps({"variant": variant, **options, "ring8_modes": modes, "high_quality": quality,
+                      "mode_shares": shares.tolist()}))
+    return modes, quality, float(shares.min())
 
 
+def test_the_bars_fail_a_circle_and_a_collapsed_generator():
+    rng = np.random.default_rng(0)
+    angles = rng.uniform(0, 2 * np.pi, 4000)
+    circle = 2 * np.stack([np.cos(angles), np.sin(angles)], axis=1)
+    collapsed = toy_modes("ring8")[0][0] + 0.02 * rng.standard_normal((4000, 2))
+    data, _ = toy_samples("ring8", 4000)
+    assert mode_shares(data, "ring8").min() >= MIN_MODE_SHARE
+    for fake in (circle, collapsed):
+        modes, quality = mode_coverage(fake, "ring8")
+        assert mode_shares(fake, "ring8").min() < MIN_MODE_SHARE
+        # The (modes, quality) bars below: the weakest is 7 modes and 30% high quality.
+        assert modes < 7 or quality < 0.3
+
+
+@pytest.mark.slow
 def test_lsgan_covers_the_ring():
-    """Bar: >= 7 modes, >= 70% high quality. Measured (3000 steps): seed 0: 8, 84%; seed 1: 8, 83%."""
-    modes, quality = ring_coverage("lsgan", 3000)
+    """Bar: >= 7 modes, >= 70% high quality. Measured: seed 0: 8, 84%; seed 1: 8, 83%."""
+    modes, quality, _ = ring_coverage("lsgan", 3000)
     assert modes >= 7 and quality >= 0.7
 
 
 @pytest.mark.slow
 def test_hinge_gan_covers_the_ring():
-    """Bar: >= 7 modes, >= 60% high quality. Measured (3000 steps): seed 0: 8, 74%; seed 1: 8, 79%."""
-    modes, quality = ring_coverage("gan", 3000, loss="hinge")
+    """Bar: >= 7 modes, >= 60% high quality. Measured: seed 0: 8, 74%; seed 1: 8, 79%."""
+    modes, quality, _ = ring_coverage("gan", 3000, loss="hinge")
     assert modes >= 7 and quality >= 0.6
 
 
-@pytest.mark.slow
-def test_jensen_shannon_fgan_covers_the_ring():
-    """Bar: >= 7 modes, >= 60% high quality. Measured (3000 steps): seed 0: 8, 73%; seed 1: 8, 82%."""
-    modes, quality = ring_coverage("fgan", 3000, divergence="jensen_shannon")
-    assert modes >= 7 and quality >= 0.6
+# f-GAN (Nowozin et al. 2016), every divergence of its Table 2 with the same toy recipe.
+# Bars: (smallest mode share or None, high-quality share), with 7 or more modes; measured, seed 0:
+# (modes, high quality, smallest mode share).
+F_GAN_RING_BARS = {
+    "kl": (MIN_MODE_SHARE, 0.5),                # 8, 62%, 5.8%
+    "jensen_shannon": (MIN_MODE_SHARE, 0.6),    # 8, 73%, 7.7% (seed 1: 8, 82%)
+    "squared_hellinger": (None, 0.5),           # 8, 64%, 0.05%: one mode nearly empty
+}
+# Divergences this recipe does not train on the ring, with what it gives; their tests are strict
+# expected failures of the weakest bar, so a recipe that makes one work shows up.
+F_GAN_RING_FAILURES = {
+    "pearson": "8 modes but 15% high quality, 0.9% for the emptiest (a circle: 7.6%, 0.95%)",
+    "reverse_kl": "0% high quality (learning rate 1e-3 or 1e-4)",
+    "total_variation": "0.15% high quality",
+}
 
 
 @pytest.mark.slow
-def test_ebgan_reaches_every_mode_of_the_ring():
-    """Bar: >= 7 modes, >= 5% high quality: EBGAN reaches every mode but its samples spread around
-    them. Measured (3000 steps, 8-D code): seed 0: 8, 18.7%; seed 1: 8, 8.0%. (2-D code: seed 0:
-    8, 8.8%; seed 1: 8, 3.3%. Seed 0, 8-D code: pt_weight 1: 8, 13%; 64-D code: 8, 13%; 2-D code,
-    margin 0.1: 8, 3.9%.)"""
-    modes, quality = ring_coverage("ebgan", 3000)
-    assert modes >= 7 and quality >= 0.05
+@pytest.mark.parametrize("divergence", [
+    *F_GAN_RING_BARS,
+    *(pytest.param(name, marks=pytest.mark.xfail(reason=why, strict=True))
+      for name, why in F_GAN_RING_FAILURES.items())])
+def test_fgan_learns_the_ring(divergence):
+    min_share, min_quality = F_GAN_RING_BARS.get(divergence, (None, 0.3))
+    modes, quality, smallest_share = ring_coverage("fgan", 3000, divergence=divergence)
+    assert modes >= 7 and quality >= min_quality
+    assert min_share is None or smallest_share >= min_share
 
 
 @pytest.mark.slow
@@ -67,30 +104,15 @@ def test_wgan_covers_the_ring():
     """Bar: >= 7 modes, >= 30% high quality, with RMSProp (the paper's optimizer: Adam gave
     4 modes, 0.3%) and clip_value 0.1: the paper's c = 0.01, set for DCGAN critics on images,
     leaves this MLP critic too weak (2000 steps: 5 modes, 0.2%; c = 0.05, 3000 steps: 8, 23%).
-    Measured (3000 steps, c = 0.1): seed 0: 8, 48%; seed 1: 8, 65%."""
-    modes, quality = ring_coverage("wgan", 3000)
+    Measured (c = 0.1): seed 0: 8, 48%; seed 1: 8, 65%."""
+    modes, quality, _ = ring_coverage("wgan", 3000)
     assert modes >= 7 and quality >= 0.3
 
 
 @pytest.mark.slow
 def test_wgan_gp_covers_the_ring():
     """Bar: >= 7 modes, >= 70% high quality, with the paper's toy-data settings (its gan_toy.py:
-    lambda = 0.1, Adam betas (0.5, 0.9), n_critic = 5). Measured (3000 steps): seed 0: 8, 81%;
-    seed 1: 8, 83%. (lambda = 1: 8, 83%; the image setting lambda = 10: 8, 61%, seed 0.)"""
-    modes, quality = ring_coverage("wgan_gp", 3000)
+    lambda = 0.1, Adam betas (0.5, 0.9), n_critic = 5). Measured: seed 0: 8, 81%; seed 1: 8, 83%.
+    (lambda = 1: 8, 83%; the image setting lambda = 10: 8, 61%, seed 0.)"""
+    modes, quality, _ = ring_coverage("wgan_gp", 3000)
     assert modes >= 7 and quality >= 0.7
-
-
-@pytest.mark.slow
-def test_began_reaches_its_equilibrium_on_the_ring():
-    """No coverage bar (see the module docstring). Bar: M_global, BEGAN's convergence measure,
-    falls at least 10x from the first to the last sixth of the run while k_t stays in (0, 0.1).
-    Measured (3000 steps): seeds 0, 1, 2: M_global 0.089 -> 0.0029, 0.075 -> 0.0028,
-    0.109 -> 0.0028; final k_t 0.012, 0.010, 0.013; 0 modes each."""
-    model = train_on_toy("began", 3000, epochs=6)
-    history = {name: np.ravel(values) for name, values in model.history.history.items()}
-    modes, quality = toy_coverage(model)
-    print(json.dumps({"variant": "began", "convergence": history["convergence"].tolist(),
-                      "k_t": history["k_t"].tolist(), "ring8_modes": modes, "high_quality": quality}))
-    assert history["convergence"][-1] <= history["convergence"][0] / 10
-    assert 0 < history["k_t"][-1] < 0.1

@@ -102,10 +102,24 @@ def test_inception_score_uniform_is_one_and_confident_balanced_is_k():
     assert std == pytest.approx(0.0, abs=1e-6)
 
 
-def test_inception_score_std_reflects_split_variation():
+def _numpy_inception_score(logits, num_splits):
+    """Salimans et al. 2016 sec. 4 as in their code: exp(mean KL(p(y|x) || p(y))) per split."""
+    scores = []
+    for split in np.split(logits[: len(logits) // num_splits * num_splits], num_splits):
+        p = np.exp(split - split.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        scores.append(np.exp(np.mean(np.sum(p * (np.log(p) - np.log(p.mean(axis=0))), axis=1))))
+    return np.mean(scores), np.std(scores)
+
+
+def test_inception_score_equals_numpy_reference_per_split():
     rng = np.random.default_rng(4)
-    mean, std = fn.inception_score(3.0 * rng.standard_normal((2000, 10)), num_splits=10)
-    assert 1.0 < mean < 10.0 and 0.0 < std < 0.5
+    # Splits of different confidence, so the std across splits is far from 0.
+    logits = rng.standard_normal((2005, 10)) * np.repeat(np.linspace(0.5, 4.0, 5), 401)[:, None]
+    mean, std = fn.inception_score(logits, num_splits=5)
+    reference_mean, reference_std = _numpy_inception_score(logits, 5)
+    assert (mean, std) == pytest.approx((reference_mean, reference_std), rel=1e-6)
+    assert std > 0.1 * mean
 
 
 def test_precision_recall_identical_sets_and_shift():

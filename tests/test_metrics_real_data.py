@@ -1,26 +1,24 @@
 """Sanity of FID[mnist-classifier] on real MNIST: small between splits, rising with corruption."""
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
+from helpers import shared_dataset
 from tfgan_suite.data import load_dataset
 from tfgan_suite.metrics import extractors, functions, reference
 
-SHARED_DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
 NUM = 2000  # images per set: enough for a stable 128-d covariance, small enough for CI
 
 
 def _real_images(dataset, split, tmp_path_factory):
-    if not (SHARED_DATASETS / dataset).is_dir():
-        pytest.skip(f"{SHARED_DATASETS / dataset} (the original {dataset} archives) is absent")
+    manual_dir = shared_dataset(dataset)
     # One data_dir per dataset: TFDS caches extracted archives by file name, shared by both MNISTs.
     data_dir = tmp_path_factory.mktemp(f"tfds_{dataset}")
     batches = reference.reference_batches(dataset, split, NUM, data_dir=data_dir,
-                                          manual_dir=SHARED_DATASETS / dataset)
+                                          manual_dir=manual_dir)
     return np.concatenate(list(batches))[:NUM]
 
 
@@ -72,10 +70,9 @@ def test_kid_and_precision_recall_between_real_splits(mnist_features):
 
 @pytest.mark.slow  # prepares a second TFDS dataset (~10-25 s)
 def test_fashion_classifier_on_real_fashion_mnist(tmp_path_factory):
-    if not (SHARED_DATASETS / "fashion_mnist").is_dir():
-        pytest.skip(f"{SHARED_DATASETS / 'fashion_mnist'} (the original archives) is absent")
+    manual_dir = shared_dataset("fashion_mnist")
     batches, _ = load_dataset("fashion_mnist", 500, split="test", with_labels=True, shuffle=False,
-                              manual_dir=SHARED_DATASETS / "fashion_mnist",
+                              manual_dir=manual_dir,
                               data_dir=tmp_path_factory.mktemp("tfds_fashion_mnist"))
     images, labels = (np.concatenate(parts) for parts in zip(*batches.take(NUM // 500).as_numpy_iterator()))
     features, logits = extractors.get_extractor("fashion_mnist-classifier").extract(images)

@@ -3,7 +3,9 @@
 Ring of 8 Gaussians (radius 2, std 0.02) and grid of 25 (5 x 5 at {-4, -2, 0, 2, 4}, std 0.05), as in
 Metz et al. 2017 (Unrolled GAN) and Srivastava et al. 2017 (VEEGAN). A sample is "high quality"
 when it lies within 3 standard deviations of its nearest mode; a mode is "covered" when it has at
-least one such sample (VEEGAN, sec. 5.1).
+least one such sample (VEEGAN, sec. 5.1). A mode's share is the fraction of all samples that are
+high quality for it: a bar on the smallest share fails a generator that misses a mode and one that
+spreads over the ring without concentrating on the modes.
 """
 
 import numpy as np
@@ -31,10 +33,16 @@ def toy_samples(name, n, seed=0):
     return points.astype(np.float32), labels.astype(np.int32)
 
 
-def mode_coverage(samples, name):
-    """(modes covered, share of high-quality samples) of generated 2-D `samples`."""
+def mode_shares(samples, name):
+    """[K] share of generated 2-D `samples` within 3 sigma of each of the K modes (their sum is the
+    share of high-quality samples; 1 / K each for a perfect generator)."""
     modes, std = toy_modes(name)
     distances = np.linalg.norm(np.asarray(samples)[:, None, :] - modes[None], axis=-1)
-    nearest = distances.argmin(axis=1)
     good = distances.min(axis=1) <= 3 * std
-    return len(np.unique(nearest[good])), float(good.mean())
+    return np.bincount(distances.argmin(axis=1)[good], minlength=len(modes)) / len(distances)
+
+
+def mode_coverage(samples, name):
+    """(modes covered, share of high-quality samples) of generated 2-D `samples`."""
+    shares = mode_shares(samples, name)
+    return int(np.count_nonzero(shares)), float(shares.sum())
