@@ -194,3 +194,14 @@ def test_cgan_trains_with_the_hinge_loss_set_on_the_command_line(tmp_path, capsy
     assert code == 0, err
     model = keras.models.load_model(tmp_path / "model.keras")
     assert model.training_info["arguments"]["options"]["loss"] == "hinge"
+
+
+def test_a_failed_in_graph_check_reads_as_its_reason():
+    from tfgan_suite.commands import _server_message
+
+    raw = ("{{function_node __inference_signature_wrapper_694}} assertion failed: [num_samples must "
+           "be <= 1024] [Condition x <= y did not hold element-wise:] [x (num_samples:0) = ] "
+           "[100000]\n\t [[{{node assert_less_equal/Assert/Assert}}]] [Op:__inference_694]")
+    assert _server_message(raw) == "num_samples must be <= 1024"
+    assert _server_message("Servable not found for request: Latest(x)") == (
+        "Servable not found for request: Latest(x)")

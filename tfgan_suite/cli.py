@@ -128,10 +128,11 @@ def main(argv=None):
     except Exception as error:  # noqa: BLE001  (the one top-level handler)
         if verbose:
             traceback.print_exc()
+        message = " ".join(describe(error).split())  # one line, whatever the exception holds
         if isinstance(error, user_error_types()):
-            print(f"error: {describe(error)}", file=sys.stderr)
+            print(f"error: {message}", file=sys.stderr)
             return EXIT_USER_ERROR
-        print(f"error: internal error, {type(error).__name__}: {describe(error)} (please report it; "
+        print(f"error: internal error, {type(error).__name__}: {message} (please report it; "
               "--verbose shows the traceback)", file=sys.stderr)
         return EXIT_INTERNAL_ERROR
 

@@ -2,6 +2,7 @@
 
 import argparse
 import json
+import re
 import shlex
 import sys
 from pathlib import Path
@@ -147,6 +148,15 @@ SERVER_ADVICE = {
 }
 
 
+def _server_message(text):
+    """The server's reason without TensorFlow's graph decoration: a failed in-graph check reads
+    "{{function_node ...}} assertion failed: [num_samples must be <= 1024] [Condition...] ..."."""
+    failed_check = re.search(r"assertion failed: \[([^\]]*)\]", text)
+    if failed_check:
+        return failed_check.group(1)
+    return " ".join(re.sub(r"\{\{[^}]*\}\}", "", text).split())
+
+
 def run_sample(args):
     _check_image_path(args.out)
     if args.server:
@@ -158,7 +168,7 @@ def run_sample(args):
         except ServingError as error:
             advice = SERVER_ADVICE.get(error.code.name, "the server answered {code}")
             raise ServingError(error.code, advice.format(server=args.server, code=error.code.name)
-                               + f" ({error.message})") from None
+                               + f" ({_server_message(error.message)})") from None
     import zipfile
 
     import keras
