@@ -231,6 +231,10 @@ def _check_positive(**values):
             raise ValueError(f"{flag} must be positive; got {value}.")
 
 
+def _epochs(n):
+    return f"{n} epoch" if n == 1 else f"{n} epochs"
+
+
 def _check_writable(out):
     existing = next(p for p in (out, *out.parents) if p.exists())
     if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
@@ -249,7 +253,7 @@ def _check_run_directory(out, arguments, resume, overwrite):
     if status != "none" and not (resume or overwrite):
         if status == "finished":
             raise FileExistsError(
-                f"{out} holds a finished run ({finished_epochs(out)} epochs, {out / MODEL_FILE}). "
+                f"{out} holds a finished run ({_epochs(finished_epochs(out))}, {out / MODEL_FILE}). "
                 "Pass --overwrite to replace it, --resume with more --epochs to continue it, or "
                 "choose another --out.")
         raise FileExistsError(
@@ -270,7 +274,7 @@ def _check_run_directory(out, arguments, resume, overwrite):
                          f"{'; '.join(differences)}. Give the run's values, or --overwrite.")
     start_epoch = max(finished_epochs(out), RunCheckpoint(out / BACKUP_DIR).latest_epoch())
     if start_epoch > arguments.epochs:
-        raise ValueError(f"The run in {out} has {start_epoch} epochs already, more than --epochs "
+        raise ValueError(f"The run in {out} has {_epochs(start_epoch)} already, more than --epochs "
                          f"{arguments.epochs}: pass --epochs {start_epoch} or more.")
     return start_epoch
 
