@@ -199,3 +199,23 @@ def test_a_failed_in_graph_check_reads_as_its_reason():
     assert _server_message(raw) == "num_samples must be <= 1024"
     assert _server_message("Servable not found for request: Latest(x)") == (
         "Servable not found for request: Latest(x)")
+
+
+@pytest.mark.slow
+def test_the_console_is_quiet_unless_verbose():
+    """In a fresh process (TensorFlow's start-up logging happens once, at its import)."""
+    import os
+    import subprocess
+    import sys
+
+    def cli(*args):
+        env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+        return subprocess.run([sys.executable, "-m", "tfgan_suite.cli", *args], env=env,
+                              capture_output=True, text=True, timeout=300)
+
+    quiet = cli("train", "gan", "--set", "nonsense=1")
+    assert quiet.returncode == 2
+    assert quiet.stderr.startswith("error: gan has no option 'nonsense'") and quiet.stderr.count("\n") == 1
+    verbose = cli("train", "gan", "--set", "nonsense=1", "--verbose")
+    assert verbose.returncode == 2 and "Traceback" in verbose.stderr
+    assert verbose.stderr.strip().splitlines()[-1] == quiet.stderr.strip()
