@@ -203,14 +203,19 @@ class SampleGrid(keras.callbacks.Callback):
                      self.model.sample(self.num_samples, seed=self.seed))
 
 
-def finished_epochs(out):
-    """Epochs of the run saved in `out/model.keras` (0 if none); read from its config, without TF."""
+def saved_training_info(out):
+    """`training_info` of the run saved in `out/model.keras` ({} if none), read from its config
+    without TensorFlow."""
     try:
         with zipfile.ZipFile(Path(out) / MODEL_FILE) as archive:
-            config = json.loads(archive.read("config.json"))
-        return int(config["config"]["training_info"]["epochs"])
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
-        return 0
+            return dict(json.loads(archive.read("config.json"))["config"]["training_info"])
+    except (OSError, KeyError, ValueError, TypeError, zipfile.BadZipFile):
+        return {}
+
+
+def finished_epochs(out):
+    """Epochs of the run saved in `out/model.keras` (0 if none)."""
+    return int(saved_training_info(out).get("epochs", 0))
 
 
 def run_status(out):
@@ -371,7 +376,7 @@ def train(variant, data="mnist_embedded", epochs=5, batch_size=64, strategy="def
     checkpoint = RunCheckpoint(out / BACKUP_DIR, learning_rate_scale)
     if start_epoch and start_epoch == finished_epochs(out):  # continuing a finished run
         model.load_weights(out / MODEL_FILE)
-        checkpoint.initial_scale = model.training_info.get("learning_rate_scale", 1.0)
+        checkpoint.initial_scale = saved_training_info(out).get("learning_rate_scale", 1.0)
     _start_run(out, arguments, overwrite)
     _keep_history_before(out / "history.csv", start_epoch)
     callbacks = [
