@@ -23,7 +23,7 @@ from tfgan_suite.data import load_dataset
 from tfgan_suite.distribute import make_strategy
 from tfgan_suite.images import save_samples
 from tfgan_suite.models import build_model, get_variant
-from tfgan_suite.variant_options import accepted_parameters, check_options
+from tfgan_suite.variant_options import check_options, takes_dtype_policy
 
 PRECISIONS = {"fp32": "float32", "bf16": "mixed_bfloat16", "fp16": "mixed_float16"}
 RUN_FILE, MODEL_FILE, BACKUP_DIR = "run.json", "model.keras", "backup"
@@ -346,7 +346,7 @@ def train(variant, data="mnist_embedded", epochs=5, batch_size=64, strategy="def
         raise ValueError(f"--precision must be one of {', '.join(PRECISIONS)}; got {precision!r}.")
     if precision != "fp32":
         # Passed only when mixed: a build without mixed precision still trains in float32.
-        if "dtype_policy" not in accepted_parameters(cls):
+        if not takes_dtype_policy(cls):
             raise ValueError(f"This version of {variant} has no mixed precision (its builder takes "
                              "no dtype_policy): use --precision fp32.")
         options["dtype_policy"] = PRECISIONS[precision]
