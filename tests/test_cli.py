@@ -11,7 +11,8 @@ import pytest
 from tfgan_suite.cli import main
 from tfgan_suite.models import get_variant
 from tfgan_suite.training import train
-from tfgan_suite.variant_options import accepted_parameters, parse_set, variant_options
+from tfgan_suite.variant_options import (accepted_parameters, parse_set, takes_dtype_policy,
+                                         variant_options)
 
 TINY = ["--data", "ring8", "--epochs", "1", "--steps-per-epoch", "5", "--batch-size", "16",
         "--width", "8"]
@@ -60,7 +61,7 @@ BAD_INPUTS = [
     (["train", "gan", "--data", "ring8", "--out", "{tmp}/a_file/run"],
      "Cannot write the run to --out"),
     (["train", "gan", "--resume", "--out", "{tmp}/empty_run"], "There is no run to resume"),
-    (["train", "gan", *TINY, "--out", "{run}"], "holds a finished run (1 epochs"),
+    (["train", "gan", *TINY, "--out", "{run}"], "holds a finished run (1 epoch, "),
     (["train", "gan", *TINY, "--out", "{run}", "--resume"], None),  # finished: nothing to do
     (["train", "gan", *TINY[:-1], "16", "--out", "{run}", "--resume", "--epochs", "2"],
      "--set/--config/--latent-dim/--width is {'width': 16}, the run has {'width': 8}"),
@@ -78,10 +79,15 @@ BAD_INPUTS = [
     (["export", "{tmp}/missing.keras", "--base-dir", "{tmp}/models", "--name", "gan"],
      "File not found"),
     (["export", "{run}/model.keras", "--base-dir", "{tmp}/models", "--name", "gan",
-      "--version", "0"], "version must be a positive integer, got 0"),
+      "--version", "0"], "argument --version: must be a positive integer, got 0"),
     (["export", "{run}/model.keras", "--base-dir", "{tmp}/models", "--name", "taken",
       "--version", "1"], "already exists; versions are immutable"),
+    (["export", "{run}/model.keras", "--base-dir", "{tmp}/models", "--name", "gan",
+      "--max-samples", "0"], "argument --max-samples: must be a positive integer, got 0"),
     (["serve"], "the following arguments are required: --model-base"),
+    (["serve", "--model-base", "{tmp}", "--grpc-port", "70000"], "a port is at most 65535"),
+    (["serve", "--model-base", "{tmp}", "--poll-seconds", "-1"], "must be a positive number"),
+    (["evaluate", "{run}/model.keras", "--num-samples", "0"], "must be a positive integer, got 0"),
     (["list", "--options", "nope"], "Unknown GAN variant 'nope'"),
     (["nope"], "argument command: invalid choice: 'nope'"),
 ]
@@ -144,16 +150,17 @@ def test_list_options_shows_defaults_and_meaning(capsys):
     assert '"kl"' in line and "picks f" in line
 
 
-def test_set_and_config_reach_the_model(tmp_path, capsys):
+def test_set_and_config_reach_the_model_in_float32(tmp_path, capsys):
     (tmp_path / "options.json").write_text(json.dumps({"loss": "minimax", "n_critic": 3}))
     code, _, err = run_cli(capsys, "train", "gan", *TINY, "--config", tmp_path / "options.json",
-                           "--set", "loss=hinge", "--out", tmp_path / "run")
+                           "--set", "loss=hinge", "--precision", "fp32", "--out", tmp_path / "run")
     assert code == 0, err
     model = keras.models.load_model(tmp_path / "run" / "model.keras")
     # --set overrides the file; the file's other keys stay.
     assert (model.adversarial_loss, model.n_critic) == ("hinge", 3)
     assert model.training_info["arguments"]["options"] == {"loss": "hinge", "n_critic": 3,
                                                            "width": 8}
+    assert all(w.dtype == np.float32 for w in model.get_weights())
 
 
 def test_unknown_option_fails_before_any_data_is_loaded(tmp_path, capsys, monkeypatch):
@@ -168,14 +175,7 @@ def test_unknown_option_fails_before_any_data_is_loaded(tmp_path, capsys, monkey
     assert not (tmp_path / "r").exists()
 
 
-def test_precision_fp32_trains_in_float32(tmp_path, capsys):
-    code, _, err = run_cli(capsys, "train", "gan", *TINY, "--precision", "fp32", "--out", tmp_path)
-    assert code == 0, err
-    model = keras.models.load_model(tmp_path / "model.keras")
-    assert all(w.dtype == np.float32 for w in model.get_weights())
-
-
-@pytest.mark.skipif("dtype_policy" not in accepted_parameters(get_variant("gan")),
+@pytest.mark.skipif(not takes_dtype_policy(get_variant("gan")),
                     reason="build_model has no dtype_policy argument yet (the core's mixed precision)")
 def test_precision_bf16_trains_in_mixed_bfloat16(tmp_path, capsys):
     code, _, err = run_cli(capsys, "train", "gan", *TINY, "--precision", "bf16", "--out", tmp_path)
@@ -194,3 +194,34 @@ def test_cgan_trains_with_the_hinge_loss_set_on_the_command_line(tmp_path, capsy
     assert code == 0, err
     model = keras.models.load_model(tmp_path / "model.keras")
     assert model.training_info["arguments"]["options"]["loss"] == "hinge"
+
+
+def test_a_failed_in_graph_check_reads_as_its_reason():
+    from tfgan_suite.commands import _server_message
+
+    raw = ("{{function_node __inference_signature_wrapper_694}} assertion failed: [num_samples must "
+           "be <= 1024] [Condition x <= y did not hold element-wise:] [x (num_samples:0) = ] "
+           "[100000]\n\t [[{{node assert_less_equal/Assert/Assert}}]] [Op:__inference_694]")
+    assert _server_message(raw) == "num_samples must be <= 1024"
+    assert _server_message("Servable not found for request: Latest(x)") == (
+        "Servable not found for request: Latest(x)")
+
+
+@pytest.mark.slow
+def test_the_console_is_quiet_unless_verbose():
+    """In a fresh process (TensorFlow's start-up logging happens once, at its import)."""
+    import os
+    import subprocess
+    import sys
+
+    def cli(*args):
+        env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+        return subprocess.run([sys.executable, "-m", "tfgan_suite.cli", *args], env=env,
+                              capture_output=True, text=True, timeout=300)
+
+    quiet = cli("train", "gan", "--set", "nonsense=1")
+    assert quiet.returncode == 2
+    assert quiet.stderr.startswith("error: gan has no option 'nonsense'") and quiet.stderr.count("\n") == 1
+    verbose = cli("train", "gan", "--set", "nonsense=1", "--verbose")
+    assert verbose.returncode == 2 and "Traceback" in verbose.stderr
+    assert verbose.stderr.strip().splitlines()[-1] == quiet.stderr.strip()

@@ -68,6 +68,15 @@ def test_resume_to_more_epochs_gives_the_uninterrupted_weights(tmp_path, uninter
     assert_same_as_uninterrupted(run, uninterrupted)
 
 
+def test_the_learning_rate_scale_holds_across_resumes_and_can_change(tmp_path):
+    run, options = tmp_path / "run", {**RING, "steps_per_epoch": 5}
+    train("gan", epochs=1, out=run, learning_rate_scale=0.5, **options)
+    model = train("gan", epochs=2, out=run, resume=True, learning_rate_scale=0.5, **options)
+    assert float(model.g_optimizer.learning_rate) == pytest.approx(0.5 * 2e-4)  # not halved twice
+    model = train("gan", epochs=3, out=run, resume=True, learning_rate_scale=0.25, **options)
+    assert float(model.g_optimizer.learning_rate) == pytest.approx(0.25 * 2e-4)
+
+
 class Killed(BaseException):
     """Stands for SIGKILL in-process: nothing in `fit` catches it."""
 

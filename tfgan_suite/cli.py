@@ -26,6 +26,34 @@ EXIT_INTERNAL_ERROR = 1
 EXIT_INTERRUPTED = 130
 
 
+# Every numeric option of every sub-command is a count, size, version, port or interval, so it
+# must be positive; the exceptions are listed here.
+ANY_NUMBER = {"seed"}
+ZERO_ALLOWED = {"rest_port"}  # 0 turns REST off
+HIGHEST_PORT = 65535
+
+
+def checked_number(kind, dest):
+    """An argparse type: `kind` (int or float) > 0 (>= 0 for ZERO_ALLOWED), finite, and a valid
+    port number for a `*_port` option."""
+    lowest = 0 if dest in ZERO_ALLOWED else None
+    what = {int: "integer", float: "number"}[kind]
+
+    def convert(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a positive {what}, got {text!r}") from None
+        if not (value > 0 or value == lowest) or value == float("inf"):
+            raise argparse.ArgumentTypeError(
+                f"must be a {'non-negative' if lowest == 0 else 'positive'} {what}, got {text}")
+        if dest.endswith("port") and value > HIGHEST_PORT:
+            raise argparse.ArgumentTypeError(f"a port is at most {HIGHEST_PORT}, got {text}")
+        return value
+
+    return convert
+
+
 class Parser(argparse.ArgumentParser):
     """argparse with our one-line error format (argparse's own prints the usage first)."""
 
@@ -44,6 +72,9 @@ def build_parser():
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)
     for command in subparsers.choices.values():
+        for action in command._actions:
+            if action.type in (int, float) and action.dest not in ANY_NUMBER:
+                action.type = checked_number(action.type, action.dest)
         # SUPPRESS: a sub-command's default must not overwrite `tfgan-suite --verbose COMMAND`.
         command.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS,
                              help=verbose_help)
@@ -128,10 +159,11 @@ def main(argv=None):
     except Exception as error:  # noqa: BLE001  (the one top-level handler)
         if verbose:
             traceback.print_exc()
+        message = " ".join(describe(error).split())  # one line, whatever the exception holds
         if isinstance(error, user_error_types()):
-            print(f"error: {describe(error)}", file=sys.stderr)
+            print(f"error: {message}", file=sys.stderr)
             return EXIT_USER_ERROR
-        print(f"error: internal error, {type(error).__name__}: {describe(error)} (please report it; "
+        print(f"error: internal error, {type(error).__name__}: {message} (please report it; "
               "--verbose shows the traceback)", file=sys.stderr)
         return EXIT_INTERNAL_ERROR
 

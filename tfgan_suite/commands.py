@@ -2,6 +2,7 @@
 
 import argparse
 import json
+import re
 import shlex
 import sys
 from pathlib import Path
@@ -11,27 +12,6 @@ from tfgan_suite.distribute import STRATEGIES
 from tfgan_suite.training import PRECISIONS
 
 
-def positive_int(text):
-    """argparse type: an integer > 0 (a count, a size, a number of epochs)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
-    return value
-
-
-def positive_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
-    return value
-
-
 def register(subparsers):
     train = subparsers.add_parser("train", help="train a GAN variant with model.fit")
     train.add_argument("variant", help="variant name (see `tfgan-suite list`)")
@@ -39,13 +19,13 @@ def register(subparsers):
                        help=f"embedded ({', '.join(embedded_names())}), a TFDS name, an .npz or a folder")
     train.add_argument("--manual-dir", help="folder with a TFDS dataset's original archives (offline)")
     train.add_argument("--data-dir", help="TFDS data_dir")
-    train.add_argument("--epochs", type=positive_int, default=5)
-    train.add_argument("--steps-per-epoch", type=positive_int,
+    train.add_argument("--epochs", type=int, default=5)
+    train.add_argument("--steps-per-epoch", type=int,
                        help="default: one pass over the data")
-    train.add_argument("--batch-size", type=positive_int, default=64, help="global batch size")
+    train.add_argument("--batch-size", type=int, default=64, help="global batch size")
     train.add_argument("--strategy", choices=STRATEGIES, default="default")
-    train.add_argument("--latent-dim", type=positive_int)
-    train.add_argument("--width", type=positive_int, help="network width (units or first-layer filters)")
+    train.add_argument("--latent-dim", type=int)
+    train.add_argument("--width", type=int, help="network width (units or first-layer filters)")
     train.add_argument("--conditional", action="store_true", help="condition on the data's labels")
     train.add_argument("--set", dest="set_options", action="append", metavar="KEY=VALUE",
                        help="a variant option, e.g. --set loss=hinge (repeatable; values are JSON, "
@@ -54,7 +34,7 @@ def register(subparsers):
                        help="variant options as one JSON object (--set overrides them)")
     train.add_argument("--precision", choices=PRECISIONS, default="fp32",
                        help="fp32, or mixed precision: bf16 (mixed_bfloat16), fp16 (mixed_float16)")
-    train.add_argument("--learning-rate-scale", type=positive_float, default=1.0,
+    train.add_argument("--learning-rate-scale", type=float, default=1.0,
                        help="multiply the paper's learning rates (may change on --resume)")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--out", default="runs/run", help="run directory")
@@ -67,9 +47,9 @@ def register(subparsers):
         "sample", help="sample a .keras model, or a served model with --server")
     sample.add_argument("model", help="a .keras file, or with --server the served model's name")
     sample.add_argument("--server", help="HOST:PORT of a TF Serving (or local) gRPC server")
-    sample.add_argument("--version", type=positive_int, help="served version (with --server)")
+    sample.add_argument("--version", type=int, help="served version (with --server)")
     sample.add_argument("--label", help="served version label (with --server)")
-    sample.add_argument("--num", type=positive_int, default=64)
+    sample.add_argument("--num", type=int, default=64)
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--labels", type=_int_list, help="class per sample, e.g. 0,1,2 (conditional)")
     sample.add_argument("--out", default="samples.png", help="image file to write (.png, .jpg...)")
@@ -85,7 +65,7 @@ def register(subparsers):
     demo = subparsers.add_parser(
         "demo", help="train a DCGAN on the embedded MNIST set, export it, serve it, sample it over gRPC")
     demo.add_argument("--out", default="demo_out")
-    demo.add_argument("--epochs", type=positive_int, default=5)
+    demo.add_argument("--epochs", type=int, default=5)
     demo.set_defaults(func=run_demo)
 
 
@@ -147,6 +127,15 @@ SERVER_ADVICE = {
 }
 
 
+def _server_message(text):
+    """The server's reason without TensorFlow's graph decoration: a failed in-graph check reads
+    "{{function_node ...}} assertion failed: [num_samples must be <= 1024] [Condition...] ..."."""
+    failed_check = re.search(r"assertion failed: \[([^\]]*)\]", text)
+    if failed_check:
+        return failed_check.group(1)
+    return " ".join(re.sub(r"\{\{[^}]*\}\}", "", text).split())
+
+
 def run_sample(args):
     _check_image_path(args.out)
     if args.server:
@@ -158,7 +147,7 @@ def run_sample(args):
         except ServingError as error:
             advice = SERVER_ADVICE.get(error.code.name, "the server answered {code}")
             raise ServingError(error.code, advice.format(server=args.server, code=error.code.name)
-                               + f" ({error.message})") from None
+                               + f" ({_server_message(error.message)})") from None
     import zipfile
 
     import keras

@@ -23,7 +23,7 @@ from tfgan_suite.data import load_dataset
 from tfgan_suite.distribute import make_strategy
 from tfgan_suite.images import save_samples
 from tfgan_suite.models import build_model, get_variant
-from tfgan_suite.variant_options import accepted_parameters, check_options
+from tfgan_suite.variant_options import check_options, takes_dtype_policy
 
 PRECISIONS = {"fp32": "float32", "bf16": "mixed_bfloat16", "fp16": "mixed_float16"}
 RUN_FILE, MODEL_FILE, BACKUP_DIR = "run.json", "model.keras", "backup"
@@ -203,14 +203,19 @@ class SampleGrid(keras.callbacks.Callback):
                      self.model.sample(self.num_samples, seed=self.seed))
 
 
-def finished_epochs(out):
-    """Epochs of the run saved in `out/model.keras` (0 if none); read from its config, without TF."""
+def saved_training_info(out):
+    """`training_info` of the run saved in `out/model.keras` ({} if none), read from its config
+    without TensorFlow."""
     try:
         with zipfile.ZipFile(Path(out) / MODEL_FILE) as archive:
-            config = json.loads(archive.read("config.json"))
-        return int(config["config"]["training_info"]["epochs"])
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
-        return 0
+            return dict(json.loads(archive.read("config.json"))["config"]["training_info"])
+    except (OSError, KeyError, ValueError, TypeError, zipfile.BadZipFile):
+        return {}
+
+
+def finished_epochs(out):
+    """Epochs of the run saved in `out/model.keras` (0 if none)."""
+    return int(saved_training_info(out).get("epochs", 0))
 
 
 def run_status(out):
@@ -231,6 +236,10 @@ def _check_positive(**values):
             raise ValueError(f"{flag} must be positive; got {value}.")
 
 
+def _epochs(n):
+    return f"{n} epoch" if n == 1 else f"{n} epochs"
+
+
 def _check_writable(out):
     existing = next(p for p in (out, *out.parents) if p.exists())
     if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
@@ -249,7 +258,7 @@ def _check_run_directory(out, arguments, resume, overwrite):
     if status != "none" and not (resume or overwrite):
         if status == "finished":
             raise FileExistsError(
-                f"{out} holds a finished run ({finished_epochs(out)} epochs, {out / MODEL_FILE}). "
+                f"{out} holds a finished run ({_epochs(finished_epochs(out))}, {out / MODEL_FILE}). "
                 "Pass --overwrite to replace it, --resume with more --epochs to continue it, or "
                 "choose another --out.")
         raise FileExistsError(
@@ -270,7 +279,7 @@ def _check_run_directory(out, arguments, resume, overwrite):
                          f"{'; '.join(differences)}. Give the run's values, or --overwrite.")
     start_epoch = max(finished_epochs(out), RunCheckpoint(out / BACKUP_DIR).latest_epoch())
     if start_epoch > arguments.epochs:
-        raise ValueError(f"The run in {out} has {start_epoch} epochs already, more than --epochs "
+        raise ValueError(f"The run in {out} has {_epochs(start_epoch)} already, more than --epochs "
                          f"{arguments.epochs}: pass --epochs {start_epoch} or more.")
     return start_epoch
 
@@ -337,7 +346,7 @@ def train(variant, data="mnist_embedded", epochs=5, batch_size=64, strategy="def
         raise ValueError(f"--precision must be one of {', '.join(PRECISIONS)}; got {precision!r}.")
     if precision != "fp32":
         # Passed only when mixed: a build without mixed precision still trains in float32.
-        if "dtype_policy" not in accepted_parameters(cls):
+        if not takes_dtype_policy(cls):
             raise ValueError(f"This version of {variant} has no mixed precision (its builder takes "
                              "no dtype_policy): use --precision fp32.")
         options["dtype_policy"] = PRECISIONS[precision]
@@ -367,7 +376,7 @@ def train(variant, data="mnist_embedded", epochs=5, batch_size=64, strategy="def
     checkpoint = RunCheckpoint(out / BACKUP_DIR, learning_rate_scale)
     if start_epoch and start_epoch == finished_epochs(out):  # continuing a finished run
         model.load_weights(out / MODEL_FILE)
-        checkpoint.initial_scale = model.training_info.get("learning_rate_scale", 1.0)
+        checkpoint.initial_scale = saved_training_info(out).get("learning_rate_scale", 1.0)
     _start_run(out, arguments, overwrite)
     _keep_history_before(out / "history.csv", start_epoch)
     callbacks = [
