@@ -1,6 +1,5 @@
 """`tfgan-suite evaluate` on a .keras file, an exported SavedModel and image files."""
 
-import argparse
 import json
 
 import numpy as np
@@ -8,17 +7,14 @@ import pytest
 
 from export import export_generator
 from tfgan_suite.data import load_arrays
-from tfgan_suite.metrics import cli
+from tfgan_suite.cli import main
 from tfgan_suite.models import build_model
 
 FID = "FID[mnist-classifier]"
 
 
 def evaluate(*argv):
-    parser = argparse.ArgumentParser()
-    cli.register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["evaluate", *map(str, argv)])
-    return args.func(args)
+    return main(["evaluate", *map(str, argv)])
 
 
 @pytest.fixture

@@ -69,7 +69,7 @@ def test_unknown_extractor_lists_the_available_ones():
 
 def test_inception_without_weights_offline_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
-    with pytest.raises(RuntimeError, match="InceptionV3 weights not found.*mnist-classifier"):
+    with pytest.raises(FileNotFoundError, match="InceptionV3 weights not found.*mnist-classifier"):
         extractors.get_extractor("inception", allow_download=False)
 
 

@@ -5,7 +5,6 @@ Sources: a `.keras` model file, an exported SavedModel directory (its `sample` s
 """
 
 import json
-import sys
 from pathlib import Path
 
 
@@ -85,16 +84,13 @@ def format_table(results):
 
 
 def run(args):
-    try:
-        metrics = parse_metrics(args.metrics)
-        images, kind = generated_images(args.source, args.num_samples, args.batch_size, args.seed)
-        real_features, _ = reference_features(
-            args.data, args.split, args.extractor, num=args.num_reference, data_dir=args.data_dir,
-            manual_dir=args.manual_dir, cache_dir=args.cache_dir, batch_size=args.batch_size)
-        results = evaluate_images(images, real_features, args.extractor, metrics, args.batch_size)
-    except (ValueError, FileNotFoundError, RuntimeError) as error:
-        print(f"tfgan-suite evaluate: error: {error}", file=sys.stderr)
-        return 2
+    # Bad input raises ValueError/OSError, which the top-level handler prints as one line.
+    metrics = parse_metrics(args.metrics)
+    images, kind = generated_images(args.source, args.num_samples, args.batch_size, args.seed)
+    real_features, _ = reference_features(
+        args.data, args.split, args.extractor, num=args.num_reference, data_dir=args.data_dir,
+        manual_dir=args.manual_dir, cache_dir=args.cache_dir, batch_size=args.batch_size)
+    results = evaluate_images(images, real_features, args.extractor, metrics, args.batch_size)
     report = {
         "source": str(args.source),
         "source_kind": kind,

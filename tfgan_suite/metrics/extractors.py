@@ -186,7 +186,7 @@ def inception_weights_path(cache_dir=None, allow_download=True):
         f"Copy that file there, or use an offline extractor: {', '.join(available_extractors()[:-1])}."
     )
     if not allow_download:
-        raise RuntimeError(f"InceptionV3 weights not found and downloading is disabled. {offline_hint}")
+        raise FileNotFoundError(f"InceptionV3 weights not found and downloading is disabled. {offline_hint}")
     try:
         return Path(
             keras.utils.get_file(
@@ -195,7 +195,7 @@ def inception_weights_path(cache_dir=None, allow_download=True):
             )
         )
     except Exception as error:  # get_file raises plain Exception on network errors
-        raise RuntimeError(f"could not download the InceptionV3 weights ({error}). {offline_hint}") from error
+        raise OSError(f"could not download the InceptionV3 weights ({error}). {offline_hint}") from error
 
 
 def inception_preprocess(images):
