@@ -1,6 +1,6 @@
 """tfgan-suite: classic GAN variants as Keras models, trained with `fit` under tf.distribute."""
 
-from tfgan_suite.models import VARIANTS, GANModel, build_model, get_variant
+from tfgan_suite.models import VARIANTS, AdversarialModel, LatentGAN, build_model, get_variant
 
-__all__ = ["VARIANTS", "GANModel", "build_model", "get_variant"]
+__all__ = ["VARIANTS", "AdversarialModel", "LatentGAN", "build_model", "get_variant"]
 __version__ = "0.1.0"
