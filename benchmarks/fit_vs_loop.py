@@ -3,8 +3,11 @@
 Both train the same DCGAN networks (fresh copies from one config) with the same losses, optimizers
 and batch on the embedded MNIST set, in one process, one after the other; each is warmed up first
 (tracing excluded). Prints JSON: images/s of each and their ratio (goal: fit / loop >= 0.95).
+With `--precision bf16` (or fp16) the same is measured under that Keras mixed-precision policy
+and in float32, and the mixed/float32 throughput ratio of `fit` is printed beside them
+(issue 12: bf16 >= 1.5x at width 64, batch 128 on a CPU with AVX512-BF16).
 
-    python benchmarks/fit_vs_loop.py [--steps 150] [--batch-size 64] [--width 32]
+    python benchmarks/fit_vs_loop.py [--steps 150] [--batch-size 64] [--width 32] [--precision bf16]
 """
 
 import argparse
@@ -23,12 +26,13 @@ from tfgan_suite import losses  # noqa: E402
 from tfgan_suite.data import load_dataset  # noqa: E402
 
 WARMUP_STEPS = 10
+POLICIES = {"fp32": "float32", "bf16": "mixed_bfloat16", "fp16": "mixed_float16"}
 
 
-def make_model(args):
+def make_model(args, precision):
     keras.utils.set_random_seed(0)
     model = tfgan_suite.build_model("dcgan", image_shape=(28, 28, 1), latent_dim=args.latent_dim,
-                                    width=args.width)
+                                    width=args.width, dtype_policy=POLICIES[precision])
     model.compile()
     return model
 
@@ -41,9 +45,14 @@ def time_fit(model, dataset, steps):
 
 
 def time_loop(model, dataset, steps):
-    """The textbook loop: one D step, one G step, non-saturating losses, plain means."""
-    generator, discriminator = model.generator, model.discriminator
+    """The textbook loop: one D step, one G step, non-saturating losses, plain means (in
+    float32; the loss scaled for a loss-scale optimizer, as mixed float16 needs)."""
+    generator = lambda x, training: tf.cast(model.generator(x, training=training), tf.float32)
+    discriminator = lambda x, training: tf.cast(model.discriminator(x, training=training),
+                                                tf.float32)
     d_optimizer, g_optimizer = model.d_optimizer, model.g_optimizer
+    scale = lambda optimizer, loss: (optimizer.scale_loss(loss) if isinstance(
+        optimizer, keras.optimizers.LossScaleOptimizer) else loss)
 
     @tf.function
     def train_step(images):
@@ -53,14 +62,14 @@ def time_loop(model, dataset, steps):
             fake = generator(z, training=True)
             d_loss = tf.reduce_mean(losses.minimax_discriminator_loss(
                 discriminator(images, training=True), discriminator(fake, training=True)))
-        grads = tape.gradient(d_loss, discriminator.trainable_variables)
-        d_optimizer.apply_gradients(zip(grads, discriminator.trainable_variables))
+        grads = tape.gradient(scale(d_optimizer, d_loss), model.discriminator.trainable_variables)
+        d_optimizer.apply_gradients(zip(grads, model.discriminator.trainable_variables))
         z = tf.random.normal([batch, model.latent_dim])
         with tf.GradientTape() as tape:
             g_loss = tf.reduce_mean(losses.non_saturating_generator_loss(
                 discriminator(generator(z, training=True), training=True)))
-        grads = tape.gradient(g_loss, generator.trainable_variables)
-        g_optimizer.apply_gradients(zip(grads, generator.trainable_variables))
+        grads = tape.gradient(scale(g_optimizer, g_loss), model.generator.trainable_variables)
+        g_optimizer.apply_gradients(zip(grads, model.generator.trainable_variables))
         return d_loss, g_loss
 
     for images in dataset.take(WARMUP_STEPS):
@@ -73,6 +82,17 @@ def time_loop(model, dataset, steps):
     return time.perf_counter() - start
 
 
+def measure(args, dataset, precision):
+    """(fit images/s, loop images/s), the best of `repeats` alternating timed runs of each."""
+    fit_model, loop_model = make_model(args, precision), make_model(args, precision)
+    fit_seconds, loop_seconds = [], []
+    for _ in range(args.repeats):  # alternate, so drifting machine load hits both alike
+        fit_seconds.append(time_fit(fit_model, dataset, args.steps))
+        loop_seconds.append(time_loop(loop_model, dataset, args.steps))
+    images = args.steps * args.batch_size
+    return images / min(fit_seconds), images / min(loop_seconds)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=150)
@@ -80,22 +100,25 @@ def main():
     parser.add_argument("--width", type=int, default=32)
     parser.add_argument("--latent-dim", type=int, default=64)
     parser.add_argument("--repeats", type=int, default=3, help="alternating timed runs of each")
+    parser.add_argument("--precision", choices=sorted(POLICIES), default="fp32",
+                        help="also measure this mixed precision against fp32")
     args = parser.parse_args()
     dataset, _ = load_dataset("mnist_embedded", args.batch_size)
     dataset = dataset.repeat()
-    fit_model, loop_model = make_model(args), make_model(args)
-    fit_seconds, loop_seconds = [], []
-    for _ in range(args.repeats):  # alternate, so drifting machine load hits both alike
-        fit_seconds.append(time_fit(fit_model, dataset, args.steps))
-        loop_seconds.append(time_loop(loop_model, dataset, args.steps))
-    images = args.steps * args.batch_size
-    fit_rate, loop_rate = images / min(fit_seconds), images / min(loop_seconds)
+    rates = {precision: measure(args, dataset, precision)
+             for precision in dict.fromkeys(["fp32", args.precision])}
+    figures = {}
+    for precision, (fit_rate, loop_rate) in rates.items():
+        figures[precision] = {"fit_images_per_s": round(fit_rate, 1),
+                              "loop_images_per_s": round(loop_rate, 1),
+                              "ratio_fit_over_loop": round(fit_rate / loop_rate, 3)}
+    if args.precision != "fp32":
+        figures[f"ratio_fit_{args.precision}_over_fp32"] = round(
+            rates[args.precision][0] / rates["fp32"][0], 3)
     print(json.dumps({
         "benchmark": "fit_vs_loop", "variant": "dcgan", "image_shape": [28, 28, 1],
         "batch_size": args.batch_size, "width": args.width, "steps": args.steps,
-        "repeats": args.repeats,
-        "fit_images_per_s": round(fit_rate, 1), "loop_images_per_s": round(loop_rate, 1),
-        "ratio_fit_over_loop": round(fit_rate / loop_rate, 3),
+        "repeats": args.repeats, **figures,
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
                     "python": platform.python_version(), "tensorflow": tf.__version__,
                     "keras": keras.__version__},

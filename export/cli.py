@@ -1,11 +1,12 @@
-"""`tfgan-suite export`: a saved `.keras` GAN -> BASE/NAME/VERSION SavedModel for TF Serving."""
+"""`tfgan-suite export`: a saved `.keras` model -> BASE/NAME/VERSION SavedModel for TF Serving."""
 
 from export import exporter
 
 
 def register(subparsers):
     parser = subparsers.add_parser(
-        "export", help="export a trained generator as a versioned SavedModel (serving_default, sample, sample_png)"
+        "export", help="export a trained model as a versioned SavedModel with its serving signatures "
+        "(latent GANs: serving_default, sample, sample_png; image-to-image: translate_a2b/b2a)"
     )
     parser.add_argument("model", help="a .keras file written by model.save()")
     parser.add_argument("--base-dir", required=True, help="model base directory served by TF Serving")
@@ -13,7 +14,7 @@ def register(subparsers):
     parser.add_argument("--version", type=int, default=None, help="integer version (default: next free)")
     parser.add_argument(
         "--max-samples", type=int, default=exporter.DEFAULT_MAX_SAMPLES,
-        help="largest num_samples the sample signatures accept",
+        help="batch cap of every signature (e.g. the largest num_samples of `sample`)",
     )
     parser.set_defaults(func=run)
 

@@ -1,15 +1,15 @@
-"""Trained generator -> versioned SavedModel that TF Serving (or serving.local_server) can load.
+"""A trained model -> versioned SavedModel that TF Serving (or serving.local_server) can load.
 
-Layout: ``base_dir/<name>/<version>/`` with signatures
+Layout: ``base_dir/<name>/<version>/``. The signatures are the model's own
+(``model.serving_signatures(max_samples)``, see ``tfgan_suite.models.signatures``): e.g. for latent
+GANs ``serving_default`` (z [+ labels] -> images), ``sample`` (num_samples, seed [+ labels] ->
+images, the draw ``model.sample`` makes) and ``sample_png`` (-> ``images_bytes``, which REST
+base64-encodes); for image-to-image models ``translate_a2b``/``translate_b2a``. The exporter only
+writes them: the networks of ``model.inference_networks()`` (EMA copies when the model keeps them),
+each signature behind its batch cap (checked in the graph), floating outputs as float32.
 
-- ``serving_default``: ``z`` float32 [N, latent_dim] (+ ``labels`` int32 [N]) -> ``images``;
-  image-to-image models take ``images`` float32 [N, H, W, C] instead.
-- ``sample``: ``num_samples`` int32 scalar, ``seed`` int32 scalar (+ ``labels`` int32 [N]) -> ``images``,
-  drawing the latent input with ``model.prior_latent(n, seed)`` exactly like ``model.sample``
-  (``stateless_normal([n, latent_dim], seed=[seed, 0])``; InfoGAN adds its codes).
-- ``sample_png``: same inputs -> ``images_bytes`` string [N] (REST base64-encodes ``*_bytes`` outputs).
-
-and ``assets.extra/model_facts.json`` plus ``assets.extra/tf_serving_warmup_requests``.
+``assets.extra/model_facts.json`` describes the model (``batch_caps``: signature -> cap) and
+``assets.extra/tf_serving_warmup_requests`` holds TF Serving's warmup requests.
 """
 
 import json
@@ -27,7 +27,7 @@ from tensorflow_serving.apis import predict_pb2, prediction_log_pb2
 FACTS_FILE = "model_facts.json"
 WARMUP_FILE = "tf_serving_warmup_requests"
 VALUE_RANGE = (-1.0, 1.0)  # every generator ends in tanh
-DEFAULT_MAX_SAMPLES = 1024
+DEFAULT_MAX_SAMPLES = 1024  # the batch cap of every signature unless the export says
 WARMUP_BATCH_SIZES = (1, 64)
 
 
@@ -47,117 +47,42 @@ def next_version(model_dir):
     return max(versions, default=0) + 1
 
 
-def _after_checks(value, *assertions):
-    """`value`, usable only once the assertions passed: in a graph, ops without a data dependency
-    on an assert may run first and fail with a less helpful message."""
-    with tf.control_dependencies([a for a in assertions if a is not None]):
-        return tf.identity(value)
-
-
-class _Signatures:
-    """The serving functions of one model; inputs named as in the export contract (DESIGN.md §5)."""
-
-    def __init__(self, model, max_samples):
-        self.model = model
-        self.generator = model.generator
-        self.num_classes = model.num_classes
-        self.max_samples = max_samples
-
-    def _generate(self, z, labels=None):
-        inputs = z if labels is None else [z, self._checked_labels(labels)]
-        return self.generator(inputs, training=False)
-
-    def _checked_labels(self, labels):
-        # A clear INVALID_ARGUMENT instead of an embedding lookup error deep in the graph.
-        return _after_checks(
-            labels,
-            tf.debugging.assert_non_negative(labels, message="labels must be >= 0"),
-            tf.debugging.assert_less(labels, self.num_classes, message=f"labels must be < num_classes={self.num_classes}"),
-        )
-
-    def _latents(self, num_samples, seed, labels=None):
-        num_samples = _after_checks(
-            num_samples,
-            tf.debugging.assert_positive(num_samples, message="num_samples must be >= 1"),
+def _endpoint(name, signature):
+    """The signature's function behind an in-graph batch cap on every input with a batch
+    dimension (so TF Serving, which never reads our facts, rejects an oversized request too),
+    with its floating outputs in float32 (mixed-precision models compute in half precision)."""
+    def endpoint(*tensors):
+        checks = [
             tf.debugging.assert_less_equal(
-                num_samples, self.max_samples, message=f"num_samples must be <= {self.max_samples}"
-            ),
-        )
-        seed = _after_checks(seed, tf.debugging.assert_non_negative(seed, message="seed must be >= 0"))
-        z = self.model.prior_latent(num_samples, seed)  # the draw model.sample makes for this seed
-        if labels is None:
-            return z, None
-        # An empty `labels` means the default of model.sample: range(n) % num_classes.
-        labels = tf.cond(
-            tf.size(labels) == 0, lambda: tf.range(num_samples) % self.num_classes, lambda: labels
-        )
-        labels = _after_checks(
-            labels,
-            tf.debugging.assert_equal(
-                tf.size(labels), num_samples, message="labels must be empty or hold num_samples values"
-            ),
-        )
-        return z, labels
-
-    def serving_default(self, z, labels=None):
-        return {"images": self._generate(z, labels)}
-
-    def sample(self, num_samples, seed, labels=None):
-        return {"images": self._generate(*self._latents(num_samples, seed, labels))}
-
-    def sample_png(self, num_samples, seed, labels=None):
-        images = self.sample(num_samples, seed, labels)["images"]
-        pixels = tf.cast(tf.round((tf.clip_by_value(images, -1.0, 1.0) + 1.0) * 127.5), tf.uint8)
-        return {"images_bytes": tf.map_fn(tf.io.encode_png, pixels, fn_output_signature=tf.string)}
-
-    def translate(self, images):
-        return {"images": self.generator(images, training=False)}
+                tf.shape(tensor)[0], signature.batch_cap,
+                message=f"{spec.name} holds more than {signature.batch_cap} examples, the batch "
+                        f"cap of the {name} signature")
+            for spec, tensor in zip(signature.inputs, tensors) if spec.shape.rank]
+        with tf.control_dependencies(checks):
+            tensors = [tf.identity(tensor) for tensor in tensors]
+        outputs = signature.function(*tensors)
+        return {key: tf.cast(value, tf.float32) if value.dtype.is_floating else value
+                for key, value in outputs.items()}
+    return tf.function(endpoint)
 
 
-def _scalar(name):
-    return tf.TensorSpec([], tf.int32, name=name)
-
-
-def _add_endpoints(archive, model, max_samples):
-    sigs = _Signatures(model, max_samples)
-    if model.input_kind == "image":
-        spec = tf.TensorSpec([None, *model.image_shape], tf.float32, name="images")
-        archive.add_endpoint("serving_default", tf.function(sigs.translate), input_signature=[spec])
-        return
-    # Explicit (non-optional) arguments: a signature cannot carry defaulted Python arguments.
-    z_spec = tf.TensorSpec([None, model.latent_dim], tf.float32, name="z")
-    sample_specs = [_scalar("num_samples"), _scalar("seed")]
-    if model.num_classes:
-        labels_spec = tf.TensorSpec([None], tf.int32, name="labels")
-        endpoints = {
-            "serving_default": (lambda z, labels: sigs.serving_default(z, labels), [z_spec, labels_spec]),
-            "sample": (lambda num_samples, seed, labels: sigs.sample(num_samples, seed, labels),
-                       [*sample_specs, labels_spec]),
-            "sample_png": (lambda num_samples, seed, labels: sigs.sample_png(num_samples, seed, labels),
-                           [*sample_specs, labels_spec]),
-        }
-    else:
-        endpoints = {
-            "serving_default": (lambda z: sigs.serving_default(z), [z_spec]),
-            "sample": (lambda num_samples, seed: sigs.sample(num_samples, seed), sample_specs),
-            "sample_png": (lambda num_samples, seed: sigs.sample_png(num_samples, seed), sample_specs),
-        }
-    for name, (fn, specs) in endpoints.items():
-        archive.add_endpoint(name, tf.function(fn), input_signature=specs)
-
-
-def model_facts(model, name, version, max_samples):
+def model_facts(model, name, version, signatures):
     info = dict(getattr(model, "training_info", None) or {})
+    caps = {signature_name: s.batch_cap for signature_name, s in signatures.items()}
     return {
         "name": name,
         "version": version,
         "variant": model.variant,
-        "input_kind": model.input_kind,
-        "latent_dim": model.latent_dim,
+        "input_kind": getattr(model, "input_kind", None),
+        "latent_dim": getattr(model, "latent_dim", None),
         "image_shape": list(model.image_shape),
-        "num_classes": model.num_classes,
+        "num_classes": getattr(model, "num_classes", None),
         "value_range": list(VALUE_RANGE),
-        "max_samples": max_samples if model.input_kind == "latent" else None,
+        "max_samples": caps.get("sample"),
+        "batch_caps": caps,
+        "signatures": {signature_name: {"inputs": [spec.name for spec in s.inputs],
+                                        "outputs": list(s.outputs)}
+                       for signature_name, s in signatures.items()},
         "training_data": info.get("dataset"),
         "metrics": info.get("metrics") or info.get("final_metrics"),
         "training_info": info,
@@ -167,46 +92,47 @@ def model_facts(model, name, version, max_samples):
     }
 
 
-def warmup_requests(model, name):
-    """Representative Predict requests (batch 1 and 64 of each float signature) for TF Serving warmup."""
+def _warmup_value(spec, batch):
+    """A valid input for `spec` in a batch of `batch`: zeros, and `batch` for an int scalar
+    (a count such as num_samples, or a seed)."""
+    if spec.shape.rank == 0:
+        return np.asarray(batch, spec.dtype.as_numpy_dtype)
+    shape = [batch if dim is None else dim for dim in spec.shape.as_list()]
+    return np.zeros(shape, spec.dtype.as_numpy_dtype)
+
+
+def warmup_requests(signatures, name):
+    """Representative Predict requests (batch 1 and 64, within each cap) of every signature the
+    model marks for warmup, for TF Serving's warmup file."""
     requests = []
     for batch in WARMUP_BATCH_SIZES:
-        request = predict_pb2.PredictRequest()
-        request.model_spec.name = name
-        request.model_spec.signature_name = "serving_default"
-        if model.input_kind == "image":
-            request.inputs["images"].CopyFrom(
-                tf.make_tensor_proto(np.zeros([batch, *model.image_shape], np.float32))
-            )
-        else:
-            request.inputs["z"].CopyFrom(tf.make_tensor_proto(np.zeros([batch, model.latent_dim], np.float32)))
-            sample = predict_pb2.PredictRequest()
-            sample.model_spec.name = name
-            sample.model_spec.signature_name = "sample"
-            sample.inputs["num_samples"].CopyFrom(tf.make_tensor_proto(batch, dtype=tf.int32))
-            sample.inputs["seed"].CopyFrom(tf.make_tensor_proto(0, dtype=tf.int32))
-            if model.num_classes:
-                labels = np.arange(batch, dtype=np.int32) % model.num_classes
-                request.inputs["labels"].CopyFrom(tf.make_tensor_proto(labels))
-                sample.inputs["labels"].CopyFrom(tf.make_tensor_proto(labels))
-            requests.append(sample)
-        requests.append(request)
+        for signature_name, signature in signatures.items():
+            if not signature.warmup:
+                continue
+            request = predict_pb2.PredictRequest()
+            request.model_spec.name = name
+            request.model_spec.signature_name = signature_name
+            for spec in signature.inputs:
+                value = _warmup_value(spec, min(batch, signature.batch_cap))
+                request.inputs[spec.name].CopyFrom(tf.make_tensor_proto(value))
+            requests.append(request)
     return requests
 
 
-def _write_assets_extra(export_dir, model, name, version, max_samples):
+def _write_assets_extra(export_dir, model, name, version, signatures):
     extra = Path(export_dir) / "assets.extra"
     extra.mkdir()
-    facts = model_facts(model, name, version, max_samples)
+    facts = model_facts(model, name, version, signatures)
     (extra / FACTS_FILE).write_text(json.dumps(facts, indent=2, default=str))
     with tf.io.TFRecordWriter(str(extra / WARMUP_FILE)) as writer:
-        for request in warmup_requests(model, name):
+        for request in warmup_requests(signatures, name):
             log = prediction_log_pb2.PredictionLog(predict_log=prediction_log_pb2.PredictLog(request=request))
             writer.write(log.SerializeToString())
 
 
 def export_generator(model_or_keras_file, base_dir, name, version=None, max_samples=DEFAULT_MAX_SAMPLES):
-    """Write ``base_dir/name/<version>/`` atomically and return its path.
+    """Write ``base_dir/name/<version>/`` atomically and return its path; `max_samples` is the
+    batch cap of every signature.
 
     The SavedModel is written into a hidden temporary sibling and renamed into place, so a polling
     server (which only considers numeric directory names) never sees a partial version.
@@ -223,11 +149,15 @@ def export_generator(model_or_keras_file, base_dir, name, version=None, max_samp
 
     tmp_dir = Path(tempfile.mkdtemp(prefix=f".tmp-{version}-", dir=model_dir))
     try:
+        signatures = model.serving_signatures(max_samples)
         archive = keras.export.ExportArchive()
-        archive.track(model.generator)
-        _add_endpoints(archive, model, max_samples)
+        for network in model.inference_networks().values():
+            archive.track(network)
+        for signature_name, signature in signatures.items():
+            archive.add_endpoint(signature_name, _endpoint(signature_name, signature),
+                                 input_signature=list(signature.inputs))
         archive.write_out(str(tmp_dir / "saved_model"), verbose=False)
-        _write_assets_extra(tmp_dir / "saved_model", model, name, version, max_samples)
+        _write_assets_extra(tmp_dir / "saved_model", model, name, version, signatures)
         os.rename(tmp_dir / "saved_model", final_dir)
     finally:
         shutil.rmtree(tmp_dir, ignore_errors=True)

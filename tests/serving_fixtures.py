@@ -33,6 +33,24 @@ class StandInGAN:
     def prior_latent(self, num_samples, seed):
         return tf.random.stateless_normal([num_samples, self.latent_dim], seed=[seed, 0])
 
+    def inference_networks(self):
+        return {"generator": self.generator}
+
+    def generate_for_serving(self, z, labels=None):
+        return self.generator(z if labels is None else [z, labels], training=False)
+
+    def serving_signatures(self, max_batch):
+        """The latent GANs' signatures (tfgan_suite.models.latent); `translate` as serving_default
+        for the image-to-image stand-in."""
+        from tfgan_suite.models.latent import LatentGAN
+        from tfgan_suite.models.signatures import Signature
+
+        if self.input_kind == "image":
+            spec = tf.TensorSpec([None, *self.image_shape], tf.float32, name="images")
+            translate = lambda images: {"images": self.generator(images, training=False)}
+            return {"serving_default": Signature((spec,), translate, ("images",), max_batch)}
+        return LatentGAN.serving_signatures(self, max_batch)
+
     def sample(self, n, labels=None, seed=None):
         """Same recipe as the real models' sample()."""
         z = self.prior_latent(n, seed)

@@ -199,7 +199,7 @@ def test_infogan_sample_sets_the_codes():
         model.sample(2, categories=[0, 10])
     with pytest.raises(ValueError, match="unconditional; do not pass labels"):
         model.sample(2, labels=[0, 1])
-    latent = model.latent_noise(tf.zeros((6,) + IMAGE_SHAPE), stream=0)
+    latent = model.latent_noise(batch_size=6)
     categories, continuous = model.split_latent(latent)
     assert latent.shape == (6, 16) and continuous.shape == (6, 2)
     assert np.abs(continuous).max() <= 1 and set(categories.numpy()) <= set(range(10))

@@ -120,3 +120,22 @@ def test_dcgan_networks_fit_their_image_size(image_shape, layers):
     assert model.sample(2, seed=0).shape == (2,) + image_shape
     with pytest.raises(ValueError, match="need an even image size"):
         tfgan_suite.build_model("dcgan", image_shape=(27, 27, 1))
+
+
+def test_sample_grid_summary_writes_one_image_per_epoch(tmp_path):
+    from tfgan_suite.metrics.callback import SampleGridSummary
+
+    model = tiny_model("dcgan")
+    data = tf.data.Dataset.from_tensor_slices(tiny_images("dcgan", 32)).batch(16)
+    model.fit(data, epochs=2, callbacks=[SampleGridSummary(tmp_path, num_samples=4)], verbose=0)
+    pictures = []
+    for event_file in tmp_path.iterdir():
+        for event in tf.compat.v1.train.summary_iterator(str(event_file)):
+            for value in event.summary.value:
+                if value.tag == "samples":
+                    # TF2 image summaries are tensors: [width, height, PNG...]
+                    png = tf.make_ndarray(value.tensor)[2]
+                    pictures.append((event.step, tf.io.decode_png(png).numpy()))
+    assert [step for step, _ in pictures] == [1, 2]
+    assert all(picture.shape == (56, 56, 1) for _, picture in pictures)  # a 2 x 2 grid of 28 x 28
+    assert not np.array_equal(pictures[0][1], pictures[1][1])  # the generator trained in between

@@ -42,10 +42,13 @@ def classifier_loss(class_logits, labels):
         labels=tf.cast(labels, tf.int32), logits=class_logits))
 
 
-def mismatch_loss(mismatched_logits):
+def mismatch_loss(mismatched_logits, loss="non_saturating"):
     """The matching-aware term (Reed et al. 2016, "Generative Adversarial Text to Image Synthesis",
     Algorithm 1, s_w = D(x, h_wrong)): real images paired with a wrong condition must be judged
-    fake, -log(1 - D(x, y_wrong)), with D = sigmoid(logits)."""
+    fake, -log(1 - D(x, y_wrong)), with D = sigmoid(logits); with the hinge `loss`, the hinge
+    loss of a fake, max(0, 1 + D(x, y_wrong))."""
+    if loss == "hinge":
+        return _per_example(tf.nn.relu(1.0 + mismatched_logits))
     return _per_example(tf.nn.sigmoid_cross_entropy_with_logits(
         labels=tf.zeros_like(mismatched_logits), logits=mismatched_logits))
 

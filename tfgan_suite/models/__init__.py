@@ -1,8 +1,9 @@
 """GAN variants, found by name through one registry."""
 
-from tfgan_suite.models.base import GANModel
+from tfgan_suite.models.base import AdversarialModel, Phase
+from tfgan_suite.models.latent import LatentGAN
 from tfgan_suite.models.registry import VARIANTS, build_model, get_variant
 from tfgan_suite.models import (  # noqa: F401  (registers the variants)
     acgan, began, cgan, dcgan, ebgan, fgan, gan, icgan, infogan, lsgan, wgan, wgan_gp)
 
-__all__ = ["GANModel", "VARIANTS", "build_model", "get_variant"]
+__all__ = ["AdversarialModel", "LatentGAN", "Phase", "VARIANTS", "build_model", "get_variant"]

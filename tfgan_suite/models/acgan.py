@@ -8,7 +8,8 @@ two parts (eq. 2-3):
     L_S = E[log P(S=real | X_real)] + E[log P(S=fake | X_fake)]       (source)
     L_C = E[log P(C=c | X_real)]    + E[log P(C=c | X_fake)]          (class)
 
-D maximises L_S + L_C; G maximises L_C - L_S (with the non-saturating form of -L_S, as usual).
+D maximises L_S + L_C; G maximises L_C - L_S (with the non-saturating form of -L_S, as usual;
+`loss` may swap the source loss for the minimax or hinge one).
 Logged: source_loss (-L_S), class_loss (D's -L_C) and g_class_loss (G's -L_C on its samples).
 The classes of generated samples are the batch's real labels, i.e. drawn from the data's p(c).
 
@@ -16,23 +17,21 @@ Networks and optimisation: DCGAN's (the paper's MNIST/CIFAR models are DCGAN-lik
 beta_1=0.5), as in the paper's appendix (lr 0.0002, beta_1 0.5).
 """
 
-from tfgan_suite import conditional_losses, losses
-from tfgan_suite.models.base import GANModel
+from tfgan_suite import conditional_losses
+from tfgan_suite.models.latent import LatentGAN
 from tfgan_suite.models.registry import register_variant
 from tfgan_suite.networks import ConditionalDiscriminator, DCGANGenerator
 
 
 @register_variant("acgan")
-class ACGAN(GANModel):
+class ACGAN(LatentGAN):
     requires_labels = True
+    takes_loss = True
     extra_metrics = ("source_loss", "class_loss", "g_class_loss")
 
     def __init__(self, generator, discriminator, latent_dim, class_weight=1.0, **kwargs):
-        if kwargs.get("num_classes") is None:
-            raise ValueError("acgan is conditional: pass num_classes (the data's classes) and "
-                             "train on (images, labels).")
-        self.class_weight = float(class_weight)
         super().__init__(generator, discriminator, latent_dim, **kwargs)
+        self.class_weight = float(class_weight)
 
     @classmethod
     def create(cls, image_shape, latent_dim=100, num_classes=None, width=64, **kwargs):
@@ -42,25 +41,25 @@ class ACGAN(GANModel):
         generator = DCGANGenerator(latent_dim, image_shape, filters=width, num_classes=num_classes)
         discriminator = ConditionalDiscriminator(image_shape, filters=width, num_classes=num_classes,
                                                  conditioning=None, class_head=True)
-        return cls(generator, discriminator, latent_dim, num_classes=num_classes, **kwargs)
+        return cls.create_built(generator, discriminator, latent_dim, num_classes=num_classes,
+                                **kwargs)
 
     def discriminator_inputs(self, images, labels=None):
         return images  # D predicts the class rather than reading it
 
     def discriminator_loss(self, images, labels, z):
-        fake = self.generator([z, labels], training=True)
-        real_out = self.discriminator(images, training=True)
-        fake_out = self.discriminator(fake, training=True)
-        source = losses.minimax_discriminator_loss(real_out["logits"], fake_out["logits"])
+        real_out = self.discriminate(images, labels)
+        fake_out = self.discriminate(self.generate(z, labels), labels)
+        source = self.discriminator_objective(real_out["logits"], fake_out["logits"])
         classes = conditional_losses.acgan_discriminator_class_loss(
             real_out["class_logits"], fake_out["class_logits"], labels)
         return {"d_loss": source + self.class_weight * classes,
                 "source_loss": source, "class_loss": classes}
 
     def generator_loss(self, images, labels, z):
-        fake_out = self.discriminator(self.generator([z, labels], training=True), training=True)
+        fake_out = self.discriminate(self.generate(z, labels), labels)
         classes = conditional_losses.condition_loss(fake_out["class_logits"], labels)
-        return {"g_loss": losses.non_saturating_generator_loss(fake_out["logits"])
+        return {"g_loss": self.generator_objective(fake_out["logits"])
                 + self.class_weight * classes,
                 "g_class_loss": classes}
 

@@ -1,128 +1,312 @@
-"""The base every GAN variant stands on: plumbing for `fit` under any `tf.distribute` strategy.
+"""The core every adversarial model stands on: players, phases, named noise, EMA, mixed precision.
 
-A variant subclasses `GANModel` and writes only its paper's algorithm: `discriminator_loss` and
-`generator_loss` (dicts of per-example terms), optionally `n_critic`, `after_discriminator_step`,
-extra metric names and default optimizers. The base owns what every variant shares:
+A model is a set of **players** (Keras networks, named by the attributes listed in `networks`), one
+optimizer per trained player, and a sequence of **phases** (`Phase`): which loss descends which
+players, how many times in a row (WGAN's n_critic) and every how many steps (StyleGAN's lazy R1),
+with a hook after each (WGAN's clipping, BEGAN's k_t). A template (`LatentGAN`, `ImageToImageGAN`)
+says how a batch is read and which networks serve; a variant writes only its paper's losses.
 
-- building the networks before `fit` so Keras never traces the GAN symbolically on an image batch;
-- optimizers built eagerly in `compile` (Keras 3 + MirroredStrategy fails on lazily created slots,
-  keras-team/keras#19246);
+The core owns what every model shares:
+- networks built (weights created) before `fit`, so Keras never traces the model symbolically on a
+  data batch, and optimizers built eagerly in `compile` (Keras 3 + MirroredStrategy fails on
+  lazily created slots, keras-team/keras#19246);
 - losses scaled by the GLOBAL batch for the gradients, unscaled means for the metrics, so History
   shows the same numbers on 1 or N replicas;
-- noise drawn for the global batch from a stateless seed and sliced per replica, so 1 and N replicas
-  see the same latent vectors;
-- serialization (`get_config`/`from_config`) and a deterministic `sample`.
+- named noise (`noise`): each draw is made for the global batch from a stateless seed of (model
+  seed, step, phase, repetition, name) and sliced per replica, so 1 and N replicas see the same
+  noise;
+- an optional exponential moving average of the served networks (`ema_decay`), updated after each
+  phase that trains them, used by `inference_networks()` (sampling, evaluation, export);
+- mixed precision (`dtype_policy`): networks built under the policy, losses and served outputs in
+  float32, a loss-scale optimizer per player under "mixed_float16";
+- serialization (`get_config`/`from_config`, compile config with every optimizer).
+
+Subclasses follow Keras's order (`super().__init__` first, then their attributes): nothing here
+needs a subclass attribute before `build_networks()`, which `create`, `from_config` and
+`compile` call.
 """
+
+import contextlib
+import threading
+import zlib
+from typing import NamedTuple
 
 import keras
 import numpy as np
 import tensorflow as tf
 from keras import ops
 
-# Noise streams per training step: one per discriminator step, one for the generator step, and
-# spares for variants that draw more (interpolation weights, codes...).
-NOISE_STREAMS = 64
+# A phase's repetitions are unrolled in the step's graph: keep that graph a sane size.
+MAX_REPEAT = 31
+DTYPE_POLICIES = ("float32", "mixed_float16", "mixed_bfloat16")
 
 
-class GANModel(keras.Model):
-    """A generator G and a discriminator D trained by `fit`: `n_critic` D steps, then one G step.
+class Phase(NamedTuple):
+    """One update of a training step.
 
-    Data: batches of images, or `(images, labels)` for conditional models (labels int, shape [batch]).
-    Images are float32 in the generator's output range ([-1, 1] for tanh generators).
+    `method(*phase_inputs)` returns a dict of per-example terms: the term named `loss` descends the
+    trainable variables of `players`, the others are logged (if listed in the model's metrics). The
+    phase runs `repeat` times in a row, on the steps where step % `every` == 0; `after` names a
+    method called after each repetition.
+    """
+    loss: str
+    players: tuple
+    method: str
+    repeat: int = 1
+    every: int = 1
+    after: str | None = None
+
+
+def check_dtype_policy(policy):
+    if policy not in (None, *DTYPE_POLICIES):
+        raise ValueError(f"dtype_policy must be one of {', '.join(DTYPE_POLICIES)}; got {policy!r}.")
+
+
+@contextlib.contextmanager
+def dtype_policy_scope(policy):
+    """Keras layers take the global dtype policy when they are created: networks built inside this
+    scope compute in `policy` (None: the current global policy)."""
+    check_dtype_policy(policy)
+    if policy is None:
+        yield
+        return
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(policy)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
+def to_float32(outputs):
+    """A network's outputs (a tensor or a dict of them) with floating values in float32: losses
+    and served outputs never see half precision."""
+    return keras.tree.map_structure(
+        lambda x: ops.cast(x, "float32") if "float" in str(x.dtype) else x, outputs)
+
+
+class AdversarialModel(keras.Model):
+    """Plumbing for models trained by `fit` under any `tf.distribute` strategy; see the module doc.
+
+    A subclass declares `networks` (attribute names of its players, also constructor arguments),
+    `phases()`, `default_optimizers()`, `build_weights()` (one eager call per network),
+    `probe_inputs(player)`, `unpack_batch(data)`, `served_networks` and
+    `serving_signatures(max_batch)`.
     """
 
-    variant = None        # registry name, set by `register_variant`
-    input_kind = "latent"  # "latent": G maps z -> image; "image": image-to-image models
-    n_critic = 1           # discriminator steps per generator step
-    extra_metrics = ()     # names of the variant's own logged terms, besides d_loss and g_loss
-    requires_labels = False  # conditional by design (cGAN, ACGAN...): trained on (images, labels)
-    networks = ("generator", "discriminator")  # constructor arguments that are Keras networks
+    variant = None          # registry name, set by `register_variant`
+    networks = ()           # attribute names of the players, Keras networks
+    served_networks = ()    # players whose EMA copy (when enabled) serves instead of them
+    extra_metrics = ()      # the variant's own logged terms, besides each phase's loss
+    requires_labels = False  # conditional by design: trained on labelled batches
 
-    def __init__(self, generator, discriminator, latent_dim, num_classes=None, seed=0,
-                 training_info=None, **kwargs):
+    def __init__(self, seed=0, training_info=None, ema_decay=None, ema_start=0, dtype_policy=None,
+                 **kwargs):
         super().__init__(**kwargs)
-        self.generator = generator
-        self.discriminator = discriminator
-        self.latent_dim = latent_dim
-        self.num_classes = num_classes
+        if ema_decay is not None and not 0.0 <= ema_decay < 1.0:
+            raise ValueError(f"ema_decay must be in [0, 1) (e.g. 0.999), or None for no EMA; got "
+                             f"{ema_decay}.")
+        if int(ema_start) < 0:
+            raise ValueError(f"ema_start must be a step >= 0; got {ema_start}.")
+        check_dtype_policy(dtype_policy)
         self.seed = int(seed)
         self.training_info = dict(training_info or {})
-        self.image_shape = self.build_networks()
-        self.trackers = [keras.metrics.Mean(name=name)
-                         for name in ("d_loss", "g_loss") + tuple(self.extra_metrics)]
-        # The networks have their weights now; marking the GAN built keeps `fit` from calling it
-        # symbolically on an image batch (which would feed images to the generator).
-        self.built = True
+        self.ema_decay = None if ema_decay is None else float(ema_decay)
+        self.ema_start = int(ema_start)
+        self.dtype_policy_name = dtype_policy
+        self.optimizers = {}
+        self.ema = {}
+        self.trackers = []
+        # What `noise` needs to know about the running phase. Per thread: MirroredStrategy runs
+        # each replica's step in a thread of its own.
+        self._phase_state = threading.local()
 
-    # ----- networks ---------------------------------------------------------------------------
+    # ----- players ----------------------------------------------------------------------------
+
+    def players(self):
+        """{name: network} for every player."""
+        return {name: getattr(self, name) for name in self.networks}
 
     def build_networks(self):
-        """Creates every network's weights with one eager call; returns the generated image shape."""
-        labels = None if self.num_classes is None else ops.zeros((1,), "int32")
-        fake = self.generator(self.generator_inputs(ops.zeros((1, self.latent_dim)), labels))
-        self.discriminator(self.discriminator_inputs(fake, labels))
-        return tuple(int(d) for d in fake.shape[1:])
+        """Creates every weight (networks, EMA copies, metrics) once; idempotent."""
+        if self.built:
+            return self
+        self.build_weights()
+        if self.ema_decay is not None:
+            self.ema = {name: self._ema_copy(name) for name in self.served_networks}
+        self.trackers = [keras.metrics.Mean(name=name) for name in self.metric_names()]
+        # The networks have their weights now; marking the model built keeps `fit` from calling it
+        # symbolically on a data batch.
+        self.built = True
+        return self
 
-    def generator_inputs(self, z, labels=None):
-        return z if self.num_classes is None else [z, labels]
+    def build_weights(self):
+        """Calls every network once, eagerly, so that all weights exist."""
+        raise NotImplementedError(f"{type(self).__name__} must define build_weights")
 
-    def discriminator_inputs(self, images, labels=None):
-        return images if self.num_classes is None else [images, labels]
+    def _ema_copy(self, name):
+        """A non-trainable copy of player `name`, same architecture and weights."""
+        network = getattr(self, name)
+        with dtype_policy_scope(self.dtype_policy_name):
+            copy = type(network).from_config(network.get_config())
+        copy(self.probe_inputs(name), training=False)
+        copy.set_weights(network.get_weights())
+        copy.trainable = False
+        return copy
 
-    @property
-    def generator_variables(self):
-        return self.generator.trainable_variables
+    def probe_inputs(self, name):
+        """Inputs on which player `name` can be called once (to build a copy of it)."""
+        raise NotImplementedError(f"{type(self).__name__} must define probe_inputs")
 
-    @property
-    def discriminator_variables(self):
-        return self.discriminator.trainable_variables
+    def inference_networks(self):
+        """{name: network} that serve (sampling, evaluation, export): the EMA copies when enabled."""
+        return {name: self.ema.get(name, getattr(self, name)) for name in self.served_networks}
+
+    def run(self, network, inputs, training):
+        """`network(inputs)` with floating outputs in float32 (losses never see half precision)."""
+        return to_float32(network(inputs, training=training))
 
     def call(self, inputs, training=False):
-        """Generation: z (or [z, labels]) -> images."""
-        return self.generator(inputs, training=training)
+        """The first served network on `inputs`."""
+        return self.run(next(iter(self.inference_networks().values())), inputs, training)
 
-    # ----- compile and train ------------------------------------------------------------------
+    # ----- compile ----------------------------------------------------------------------------
+
+    def phases(self):
+        """The update phases of one training step, in order."""
+        raise NotImplementedError(f"{type(self).__name__} must define phases")
+
+    def trained_players(self):
+        return tuple(dict.fromkeys(p for phase in self.phases() for p in phase.players))
 
     def default_optimizers(self):
-        """(d_optimizer, g_optimizer) used when `compile` is given none; variants set their paper's."""
-        return (keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5))
+        """{player: optimizer}, the paper's; used for every player `compile` is not given one."""
+        raise NotImplementedError(f"{type(self).__name__} must define default_optimizers")
 
-    def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
-        default_d, default_g = self.default_optimizers()
-        self.d_optimizer = d_optimizer or default_d
-        self.g_optimizer = g_optimizer or default_g
-        # `optimizer=` makes Keras count steps on the generator's optimizer (one per train_step).
-        super().compile(optimizer=self.g_optimizer, **kwargs)
+    def metric_names(self):
+        return tuple(dict.fromkeys([phase.loss for phase in self.phases()]
+                                   + list(self.extra_metrics)))
+
+    def compile(self, optimizers=None, **kwargs):
+        """One optimizer per trained player; `optimizers` may name some, the rest are the paper's."""
+        self.build_networks()
+        self._check_phases()
+        given = {name: opt for name, opt in (optimizers or {}).items() if opt is not None}
+        unknown = set(given) - set(self.trained_players())
+        if unknown:
+            raise ValueError(f"No trained player named {sorted(unknown)}; this {self.variant} "
+                             f"model trains {list(self.trained_players())}.")
+        defaults = self.default_optimizers()
+        chosen = {name: given.get(name) or defaults[name] for name in self.trained_players()}
+        if self.dtype_policy_name == "mixed_float16":
+            # fp16 gradients underflow without loss scaling; one scale per player.
+            chosen = {name: opt if isinstance(opt, keras.optimizers.LossScaleOptimizer)
+                      else keras.optimizers.LossScaleOptimizer(opt) for name, opt in chosen.items()}
+        self.optimizers = chosen
+        # Keras counts training steps on `model.optimizer.iterations` (TensorBoard, checkpoints);
+        # with one optimizer per player none of them does (a player may be updated several times
+        # a step, or every k steps), so the model's own optimizer is a clock: it applies no
+        # gradient, counts steps, and is saved and restored (`--resume`) with the others.
+        super().compile(optimizer=keras.optimizers.SGD(0.0, name="step_clock"), **kwargs)
+        self.optimizer.build([])
         # Slots created lazily inside the first distributed step fail under MirroredStrategy
         # ("You must feed a value for placeholder tensor 'cond/Placeholder'", keras-team/keras#19246).
-        self.d_optimizer.build(self.discriminator_variables)
-        self.g_optimizer.build(self.generator_variables)
+        for name, optimizer in self.optimizers.items():
+            optimizer.build(getattr(self, name).trainable_variables)
+
+    def _check_phases(self):
+        for phase in self.phases():
+            if not 1 <= phase.repeat <= MAX_REPEAT:
+                raise ValueError(f"A phase's repeat (n_critic) must be in [1, {MAX_REPEAT}]; got "
+                                 f"{phase.repeat}.")
+            if phase.every < 1:
+                raise ValueError(f"A phase runs every k >= 1 steps; got every={phase.every}.")
+
+    @property
+    def steps_taken(self):
+        """Training steps taken so far (restored with the optimizers by `--resume`)."""
+        return self.optimizer.iterations
 
     def get_compile_config(self):
         if not self.compiled:
             return None
-        return {"d_optimizer": keras.optimizers.serialize(self.d_optimizer),
-                "g_optimizer": keras.optimizers.serialize(self.g_optimizer)}
+        return {"optimizers": {name: keras.optimizers.serialize(opt)
+                               for name, opt in self.optimizers.items()}}
 
     def compile_from_config(self, config):
-        self.compile(d_optimizer=keras.optimizers.deserialize(config["d_optimizer"]),
-                     g_optimizer=keras.optimizers.deserialize(config["g_optimizer"]))
+        self.compile(optimizers={name: keras.optimizers.deserialize(opt)
+                                 for name, opt in config["optimizers"].items()})
 
     @property
     def metrics(self):
         return list(self.trackers)
 
+    # ----- training ---------------------------------------------------------------------------
+
+    def unpack_batch(self, data):
+        """The tuple of tensors that `phase_inputs` turns into each phase's arguments."""
+        raise NotImplementedError(f"{type(self).__name__} must define unpack_batch")
+
+    def phase_inputs(self, batch):
+        """The arguments of a phase's method; a template may add noise drawn here."""
+        return batch
+
     def train_step(self, data):
-        images, labels = self.unpack_batch(data)
-        for step in range(self.n_critic):
-            z = self.latent_noise(images, stream=step)
-            self._descend(self.d_optimizer, self.discriminator_variables, "d_loss",
-                          lambda z=z: self.discriminator_loss(images, labels, z))
-            self.after_discriminator_step()
-        z = self.latent_noise(images, stream=self.n_critic)
-        self._descend(self.g_optimizer, self.generator_variables, "g_loss",
-                      lambda: self.generator_loss(images, labels, z))
+        batch = self.unpack_batch(data)
+        step = tf.identity(self.steps_taken)  # this step's number, before any update
+        for phase in self.phases():
+            for repetition in range(phase.repeat):
+                if phase.every == 1:
+                    self._run_phase(phase, repetition, batch, step)
+                else:
+                    self._run_on_due_steps(phase, repetition, batch, step)
+        self.optimizer.iterations.assign_add(1)
         return {tracker.name: self._loggable(tracker.result()) for tracker in self.trackers}
+
+    def _run_on_due_steps(self, phase, repetition, batch, step):
+        """The phase on the steps `phase.every` divides (the same steps on every replica). Under
+        MirroredStrategy a cond whose branch synchronises the replicas (gradient all-reduce,
+        synchronized batch norm) must be taken in cross-replica context, as Keras's
+        LossScaleOptimizer does."""
+        def run(batch, step):
+            self._run_phase(phase, repetition, batch, step)
+            return tf.constant(0)
+
+        if tf.__internal__.distribute.strategy_supports_no_merge_call():
+            tf.cond(step % phase.every == 0, lambda: run(batch, step), lambda: tf.constant(0))
+            return
+
+        def cross_replica(strategy, batch, step):
+            def on_every_replica():
+                strategy.extended.call_for_each_replica(run, args=(batch, step))
+                return tf.constant(0)
+            due = strategy.experimental_local_results(step)[0] % phase.every == 0
+            tf.cond(due, on_every_replica, lambda: tf.constant(0))
+
+        tf.distribute.get_replica_context().merge_call(cross_replica, args=(batch, step))
+
+    def _run_phase(self, phase, repetition, batch, step):
+        batch_size = ops.shape(tf.nest.flatten(batch)[0])[0]
+        self._phase_state.context = (step, phase.loss, repetition, batch_size)
+        with tf.GradientTape(persistent=len(phase.players) > 1) as tape:
+            terms = getattr(self, phase.method)(*self.phase_inputs(batch))
+            loss = self.replica_loss(terms[phase.loss])
+        for name in phase.players:
+            optimizer = self.optimizers[name]
+            variables = getattr(self, name).trainable_variables
+            scaled = (optimizer.scale_loss(loss)
+                      if isinstance(optimizer, keras.optimizers.LossScaleOptimizer) else loss)
+            optimizer.apply_gradients(zip(tape.gradient(scaled, variables), variables))
+        del tape
+        for tracker in self.trackers:
+            if tracker.name in terms:
+                tracker.update_state(ops.mean(ops.cast(terms[tracker.name], "float32")))
+        if phase.after:
+            getattr(self, phase.after)()
+        for name in phase.players:
+            if name in self.ema:
+                self.update_ema(name, step)
+        self._phase_state.context = None
 
     @staticmethod
     def _loggable(value):
@@ -134,77 +318,14 @@ class GANModel(keras.Model):
             return ops.reshape(value, (1,))
         return value
 
-    def _descend(self, optimizer, variables, loss_name, loss_terms):
-        """One gradient step on `loss_terms()[loss_name]`; every term also feeds its metric."""
-        with tf.GradientTape() as tape:
-            terms = loss_terms()
-            loss = self.replica_loss(terms[loss_name])
-        optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
-        for tracker in self.trackers:
-            if tracker.name in terms:
-                tracker.update_state(ops.mean(terms[tracker.name]))
-
-    def replica_loss(self, per_example):
+    @staticmethod
+    def replica_loss(per_example):
         """This replica's share of the global-batch mean: gradients summed over replicas then equal
         the gradient of the mean over the global batch."""
-        per_example = ops.reshape(per_example, (-1,))
+        per_example = ops.reshape(ops.cast(per_example, "float32"), (-1,))
         replicas = tf.distribute.get_replica_context().num_replicas_in_sync
         return tf.nn.compute_average_loss(
             per_example, global_batch_size=ops.shape(per_example)[0] * replicas)
-
-    def discriminator_loss(self, images, labels, z):
-        """Returns {"d_loss": per-example loss, <extra metric>: value, ...}."""
-        raise NotImplementedError(f"{type(self).__name__} must define discriminator_loss")
-
-    def generator_loss(self, images, labels, z):
-        """Returns {"g_loss": per-example loss, <extra metric>: value, ...}."""
-        raise NotImplementedError(f"{type(self).__name__} must define generator_loss")
-
-    def after_discriminator_step(self):
-        """Hook after each discriminator update (e.g. WGAN's weight clipping)."""
-
-    # ----- data and noise ---------------------------------------------------------------------
-
-    def unpack_batch(self, data):
-        """(images, labels or None) from a batch, with a clear error for data the networks can't take."""
-        images, labels = (data[0], data[1]) if isinstance(data, (tuple, list)) else (data, None)
-        if images.dtype != tf.float32:
-            raise ValueError(
-                f"Images must be float32 scaled to the generator's range [-1, 1]; got {images.dtype}. "
-                "Scale them with `x / 127.5 - 1` or load them with tfgan_suite.data.load_dataset.")
-        if tuple(images.shape[1:]) != self.image_shape:
-            raise ValueError(
-                f"The networks of this {self.variant} model take images of shape {self.image_shape}; "
-                f"the data has {tuple(images.shape[1:])}. Build the model for the data's shape "
-                "(image_shape=...) or resize the data.")
-        if self.num_classes is not None and labels is None:
-            raise ValueError(
-                f"This {self.variant} model is conditional on {self.num_classes} classes: the data "
-                "must yield (images, labels) batches (load_dataset(..., with_labels=True)).")
-        if self.num_classes is None:
-            return images, None
-        labels = ops.cast(labels, "int32")
-        # Out-of-range labels would silently become all-zero one-hots (or fail deep in an embedding).
-        in_range = [
-            tf.debugging.assert_non_negative(labels, message="labels must be >= 0"),
-            tf.debugging.assert_less(
-                labels, self.num_classes,
-                message=f"labels must be < num_classes={self.num_classes}: the data has more classes "
-                        "than the model was built for"),
-        ]
-        with tf.control_dependencies(in_range):
-            return images, tf.identity(labels)
-
-    def replica_noise(self, sampler, batch_size, shape, stream):
-        """Draws `sampler([global_batch] + shape)` from a seed fixed by (model seed, step, stream) and
-        returns this replica's rows, so the noise of every example is the same on 1 or N replicas."""
-        context = tf.distribute.get_replica_context()
-        replicas = context.num_replicas_in_sync
-        step = tf.cast(self.g_optimizer.iterations, tf.int64)
-        seed = tf.stack([tf.constant(self.seed, tf.int64), step * NOISE_STREAMS + stream])
-        noise = sampler([batch_size * replicas] + list(shape), seed=seed)
-        first = tf.cast(context.replica_id_in_sync_group, tf.int32) * batch_size
-        return noise[first:first + batch_size]
 
     @staticmethod
     def global_mean(value):
@@ -213,67 +334,91 @@ class GANModel(keras.Model):
         context = tf.distribute.get_replica_context()
         return context.all_reduce(tf.distribute.ReduceOp.MEAN, ops.mean(value))
 
-    def latent_noise(self, images, stream):
-        """z ~ N(0, I) for every example of this replica's batch."""
-        return self.replica_noise(tf.random.stateless_normal, ops.shape(images)[0],
-                                  [self.latent_dim], stream)
+    @staticmethod
+    def global_batch(values):
+        """(`values` of the whole global batch, gathered from every replica with gradients flowing
+        back to each, the index of this replica's first row in it)."""
+        context = tf.distribute.get_replica_context()
+        offset = tf.cast(context.replica_id_in_sync_group, tf.int32) * tf.shape(values)[0]
+        return context.all_gather(values, axis=0), offset
 
-    # ----- sampling ---------------------------------------------------------------------------
+    # ----- EMA --------------------------------------------------------------------------------
 
-    def prior_latent(self, num_samples, seed):
-        """The generator's latent input for `num_samples` draws from the prior, fixed by `seed`:
-        z = stateless_normal(seed=[seed, 0]). TensorFlow ops only, so the exported `sample`
-        signature makes the very same draw."""
-        return tf.random.stateless_normal([num_samples, self.latent_dim], seed=[seed, 0])
+    def update_ema(self, name, step):
+        """ema <- decay ema + (1 - decay) w for every weight of player `name` (a copy before
+        `ema_start`); moving statistics such as batch norm's are copied. The new values are the
+        same on every replica (the player's weights are), so each replica writes its own copy."""
+        decay = tf.where(tf.cast(step, tf.int64) >= self.ema_start, self.ema_decay, 0.0)
+        network = getattr(self, name)
+        for average, weight in zip(self.ema[name].weights, network.weights):
+            if weight.trainable:
+                average.assign(decay * average + (1.0 - decay) * weight)
+            else:
+                average.assign(weight)
 
-    def sample(self, n, labels=None, seed=None):
-        """`n` generated images as a numpy array, deterministic for a `seed` (and the same as the
-        exported `sample` signature gives). Conditional models take `labels` (default: 0, 1, ...,
-        num_classes-1 repeated)."""
-        seed = np.random.randint(2**31 - 1) if seed is None else int(seed)
-        z = self.prior_latent(int(n), seed)
-        return self.generator(self.generator_inputs(z, self.check_labels(n, labels)),
-                              training=False).numpy()
+    # ----- named noise ------------------------------------------------------------------------
 
-    def check_labels(self, n, labels):
-        """Validated int32 labels for `n` samples (None for unconditional models)."""
-        if self.num_classes is None:
-            if labels is not None:
-                raise ValueError(f"This {self.variant} model is unconditional; do not pass labels.")
-            return None
-        labels = np.arange(n) % self.num_classes if labels is None else np.asarray(labels)
-        if labels.shape != (n,) or not np.issubdtype(labels.dtype, np.integer):
-            raise ValueError(f"labels must be {n} integers, one per sample; got shape {labels.shape} "
-                             f"of {labels.dtype}.")
-        if labels.min() < 0 or labels.max() >= self.num_classes:
-            raise ValueError(f"labels must lie in [0, {self.num_classes - 1}]; got "
-                             f"{sorted(set(labels[(labels < 0) | (labels >= self.num_classes)].tolist()))}.")
-        return labels.astype(np.int32)
+    def noise(self, name, shape=(), distribution="normal", minval=0.0, maxval=1.0, dtype="float32",
+              batch_size=None):
+        """This replica's rows of a draw for the GLOBAL batch: `shape` per example, `distribution`
+        "normal" (N(0, 1)) or "uniform" ([minval, maxval); integers for an int dtype). The seed
+        folds in the model seed, the step, the phase and its repetition, and a stable hash of
+        `name`, so every named draw is its own stream and 1 or N replicas see the same noise."""
+        context = tf.distribute.get_replica_context()
+        step, phase, repetition, phase_batch = (getattr(self._phase_state, "context", None)
+                                                or (self.steps_taken, "", 0, None))
+        batch_size = phase_batch if batch_size is None else batch_size
+        seed = tf.constant([self.seed, 0], tf.int64)
+        for data in (tf.cast(step, tf.int64), repetition,
+                     zlib.crc32(f"{phase}/{name}".encode()) & 0x7FFFFFFF):
+            seed = tf.random.experimental.stateless_fold_in(seed, tf.cast(data, tf.int64))
+        full_shape = [batch_size * context.num_replicas_in_sync, *shape]
+        if distribution == "normal":
+            draw = tf.random.stateless_normal(full_shape, seed, dtype=dtype)
+        elif distribution == "uniform":
+            draw = tf.random.stateless_uniform(full_shape, seed, minval, maxval, dtype=dtype)
+        else:
+            raise ValueError(f"distribution must be 'normal' or 'uniform'; got {distribution!r}.")
+        first = tf.cast(context.replica_id_in_sync_group, tf.int32) * batch_size
+        return draw[first:first + batch_size]
+
+    # ----- serving ----------------------------------------------------------------------------
+
+    def serving_signatures(self, max_batch):
+        """{name: signatures.Signature}: what the export serves, each with its batch cap."""
+        raise NotImplementedError(f"{type(self).__name__} must define serving_signatures")
 
     # ----- serialization ----------------------------------------------------------------------
+
+    @classmethod
+    def create_built(cls, *args, **kwargs):
+        """`cls(*args, **kwargs)` with its weights created."""
+        return cls(*args, **kwargs).build_networks()
 
     def get_config(self):
         return {
             **super().get_config(),
-            **{name: keras.saving.serialize_keras_object(getattr(self, name))
-               for name in self.networks},
-            "latent_dim": self.latent_dim,
-            "num_classes": self.num_classes,
+            **{name: keras.saving.serialize_keras_object(network)
+               for name, network in self.players().items()},
             "seed": self.seed,
             "training_info": self.training_info,
+            "ema_decay": self.ema_decay,
+            "ema_start": self.ema_start,
+            "dtype_policy": self.dtype_policy_name,
         }
 
     @classmethod
     def from_config(cls, config):
         config = dict(config)
-        for name in cls.networks:
-            config[name] = keras.saving.deserialize_keras_object(config[name])
-        return cls(**config)
+        with dtype_policy_scope(config.get("dtype_policy")):
+            for name in cls.networks:
+                config[name] = keras.saving.deserialize_keras_object(config[name])
+        return cls.create_built(**config)
 
 
 class ReduceLearningRatesOnPlateau(keras.callbacks.Callback):
-    """Keras's ReduceLROnPlateau for a GAN's two optimizers: when the logged `monitor` has not
-    fallen below its best for `patience` epochs, both learning rates are multiplied by `factor`."""
+    """Keras's ReduceLROnPlateau for all of a model's optimizers: when the logged `monitor` has not
+    fallen below its best for `patience` epochs, every learning rate is multiplied by `factor`."""
 
     def __init__(self, monitor, factor=0.5, patience=1):
         super().__init__()
@@ -287,7 +432,7 @@ class ReduceLearningRatesOnPlateau(keras.callbacks.Callback):
 
     @property
     def optimizers(self):
-        return (self.model.d_optimizer, self.model.g_optimizer)
+        return tuple(self.model.optimizers.values())
 
     @staticmethod
     def _scale(optimizer, factor):

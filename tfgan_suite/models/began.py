@@ -23,7 +23,7 @@ for generated images as hard to reconstruct as real ones, and more digits appear
 after 5000 steps at 5e-4, where the DCGAN generator reached 353; 157 after 10000 steps at 1e-4 in
 20 epochs, where gamma = 0.5 ends at 400; M_global fell every epoch, so no halving).
 
-The base runs the discriminator step before the generator step, so L(x) in the k update is
+The template runs the discriminator step before the generator step, so L(x) in the k update is
 taken at the generator step (after the discriminator's update). Both means are replica-wide
 (`global_mean`), so every replica computes the same k_{t+1}; k is a non-trainable variable that
 replicas write in sync (aggregation "only_first_replica").
@@ -34,18 +34,19 @@ import tensorflow as tf
 
 from tfgan_suite import losses
 from tfgan_suite.models.base import ReduceLearningRatesOnPlateau
-from tfgan_suite.models.gan import LossVariantGAN
+from tfgan_suite.models.latent import LatentGAN
 from tfgan_suite.models.registry import register_variant
 from tfgan_suite.networks import DecoderGenerator
 
 
 @register_variant("began")
-class BEGAN(LossVariantGAN):
+class BEGAN(LatentGAN):
     discriminator_kind = "autoencoder"
     extra_metrics = ("k_t", "convergence")
 
     def __init__(self, generator, discriminator, latent_dim, gamma=0.5, k_learning_rate=0.001,
                  stall_patience=2, **kwargs):
+        super().__init__(generator, discriminator, latent_dim, **kwargs)
         if not 0 < gamma <= 1:
             raise ValueError(f"gamma must be in (0, 1]; got {gamma}.")
         if stall_patience is not None and int(stall_patience) < 1:
@@ -54,7 +55,6 @@ class BEGAN(LossVariantGAN):
         self.gamma = float(gamma)
         self.k_learning_rate = float(k_learning_rate)
         self.stall_patience = None if stall_patience is None else int(stall_patience)
-        super().__init__(generator, discriminator, latent_dim, **kwargs)
         self.k = self.add_weight(shape=(), initializer="zeros", trainable=False, name="k_t",
                                  aggregation="only_first_replica")
 
@@ -71,12 +71,12 @@ class BEGAN(LossVariantGAN):
                          ReduceLearningRatesOnPlateau("convergence", 0.5, self.stall_patience)]
         return super().fit(*args, callbacks=callbacks, **kwargs)
 
-    def default_optimizers(self):
-        return (keras.optimizers.Adam(1e-4, beta_1=0.5), keras.optimizers.Adam(1e-4, beta_1=0.5))
+    def paper_optimizer(self):
+        return keras.optimizers.Adam(1e-4, beta_1=0.5)
 
     def reconstruction_loss(self, images):
         """L(v) = |v - D(v)|, per example."""
-        return losses.reconstruction_error(images, self.discriminator(images, training=True), 1)
+        return losses.reconstruction_error(images, self.discriminate(images, None), 1)
 
     def discriminator_loss(self, images, labels, z):
         fake = self.generate(z, labels)

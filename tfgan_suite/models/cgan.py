@@ -16,6 +16,9 @@ On top of that adversarial game:
 Each term is logged: d_adversarial, mismatch_loss, g_adversarial, condition_loss, classifier_loss
 (a term with weight 0 is neither computed nor logged, and its head is not built).
 
+The adversarial loss is `loss` (non_saturating by default, minimax or hinge), the mismatch term
+that loss's fake side.
+
 Conditioning: "concat" (the one-hot class joins the discriminator's features, as the paper joins
 y to x and z) or "projection" (Miyato & Koyama 2018, D(x, y) = psi(phi(x)) + embed(y) . phi(x)).
 The generator always takes [z, one-hot y] concatenated.
@@ -25,34 +28,29 @@ networks, N(0, 0.02) weights. The paper's MNIST model was an MLP trained with SG
 networks train faster and more stably on 28x28 images.
 """
 
-import tensorflow as tf
 from keras import ops
 
-from tfgan_suite import conditional_losses, losses
-from tfgan_suite.models.base import GANModel
+from tfgan_suite import conditional_losses
+from tfgan_suite.models.latent import LatentGAN
 from tfgan_suite.models.registry import register_variant
 from tfgan_suite.networks import ConditionalDiscriminator, DCGANGenerator
 
-# Noise stream of the wrong classes drawn for the mismatch term (the base uses streams 0..n_critic).
-MISMATCH_STREAM = 16
 CONDITIONINGS = ("concat", "projection")
 
 
 @register_variant("cgan")
-class CGAN(GANModel):
+class CGAN(LatentGAN):
     requires_labels = True
+    takes_loss = True
 
     def __init__(self, generator, discriminator, latent_dim, condition_weight=1.0,
                  mismatch_weight=1.0, **kwargs):
-        if kwargs.get("num_classes") is None:
-            raise ValueError(f"{self.variant} is conditional: pass num_classes (the data's "
-                             "classes) and train on (images, labels).")
+        super().__init__(generator, discriminator, latent_dim, **kwargs)
         if condition_weight and not discriminator.class_head:
             raise ValueError("condition_weight > 0 needs a discriminator with a class head "
                              "(ConditionalDiscriminator(..., class_head=True)).")
         self.condition_weight = float(condition_weight)
         self.mismatch_weight = float(mismatch_weight)
-        super().__init__(generator, discriminator, latent_dim, **kwargs)
 
     @classmethod
     def create(cls, image_shape, latent_dim=100, num_classes=None, width=64,
@@ -60,8 +58,8 @@ class CGAN(GANModel):
         """DCGAN networks of `width` first-layer filters; `conditioning` is "concat" or "projection"."""
         generator, discriminator = cls.make_networks(image_shape, latent_dim, num_classes, width,
                                                      conditioning, condition_weight)
-        return cls(generator, discriminator, latent_dim, num_classes=num_classes,
-                   condition_weight=condition_weight, **kwargs)
+        return cls.create_built(generator, discriminator, latent_dim, num_classes=num_classes,
+                                condition_weight=condition_weight, **kwargs)
 
     @classmethod
     def make_networks(cls, image_shape, latent_dim, num_classes, width, conditioning,
@@ -84,22 +82,21 @@ class CGAN(GANModel):
 
     def wrong_labels(self, labels):
         """A class other than `labels`, uniformly: y + U{1, ..., K-1} mod K."""
-        shift = self.replica_noise(
-            lambda shape, seed: tf.random.stateless_uniform(
-                shape, seed, minval=1, maxval=self.num_classes, dtype=tf.int32),
-            ops.shape(labels)[0], [], MISMATCH_STREAM)
+        shift = self.noise("wrong_labels", (), "uniform", 1, self.num_classes, "int32",
+                           batch_size=ops.shape(labels)[0])
         return (labels + shift) % self.num_classes
 
     def discriminator_loss(self, images, labels, z):
-        fake = self.generator([z, labels], training=True)
-        real_out = self.discriminator([images, labels], training=True)
-        fake_out = self.discriminator([fake, labels], training=True)
-        d_adversarial = losses.minimax_discriminator_loss(real_out["logits"], fake_out["logits"])
+        fake = self.generate(z, labels)
+        real_out = self.discriminate(images, labels)
+        fake_out = self.discriminate(fake, labels)
+        d_adversarial = self.discriminator_objective(real_out["logits"], fake_out["logits"])
         terms = {"d_adversarial": d_adversarial}
         d_loss = d_adversarial
         if self.mismatch_weight:
-            mismatched = self.discriminator([images, self.wrong_labels(labels)], training=True)
-            terms["mismatch_loss"] = conditional_losses.mismatch_loss(mismatched["logits"])
+            mismatched = self.discriminate(images, self.wrong_labels(labels))
+            terms["mismatch_loss"] = conditional_losses.mismatch_loss(mismatched["logits"],
+                                                                      self.adversarial_loss)
             d_loss += self.mismatch_weight * terms["mismatch_loss"]
         if self.condition_weight:
             terms["classifier_loss"] = conditional_losses.classifier_loss(
@@ -108,9 +105,8 @@ class CGAN(GANModel):
         return {**terms, "d_loss": d_loss}
 
     def generator_loss(self, images, labels, z):
-        fake_out = self.discriminator([self.generator([z, labels], training=True), labels],
-                                      training=True)
-        g_adversarial = losses.non_saturating_generator_loss(fake_out["logits"])
+        fake_out = self.discriminate(self.generate(z, labels), labels)
+        g_adversarial = self.generator_objective(fake_out["logits"])
         terms = {"g_adversarial": g_adversarial}
         g_loss = g_adversarial
         if self.condition_weight:

@@ -10,7 +10,6 @@ normalization never mixes them).
 
 from tfgan_suite.models.gan import GAN
 from tfgan_suite.models.registry import register_variant
-from tfgan_suite.networks import DCGANDiscriminator, DCGANGenerator
 
 
 @register_variant("dcgan")
@@ -22,6 +21,5 @@ class DCGAN(GAN):
         if len(image_shape) != 3:
             raise ValueError(f"DCGAN needs images of shape (H, W, C); got {tuple(image_shape)}. "
                              "Use the `gan` variant for 2-D points or flat vectors.")
-        generator = DCGANGenerator(latent_dim, image_shape, filters=width, num_classes=num_classes)
-        discriminator = DCGANDiscriminator(image_shape, filters=width, num_classes=num_classes)
-        return cls(generator, discriminator, latent_dim, num_classes=num_classes, **kwargs)
+        # The latent template's networks for images are DCGAN's (GAN's own are MLPs).
+        return super(GAN, cls).create(image_shape, latent_dim, num_classes, width, **kwargs)

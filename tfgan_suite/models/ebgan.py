@@ -16,49 +16,45 @@ Under a distribution strategy f_PT is taken over the GLOBAL batch's codes (all-g
 gradients flowing back to every replica), so 1 and N replicas take the same step.
 """
 
-import tensorflow as tf
-
 from tfgan_suite import losses
-from tfgan_suite.models.gan import LossVariantGAN
+from tfgan_suite.models.base import to_float32
+from tfgan_suite.models.latent import LatentGAN
 from tfgan_suite.models.registry import register_variant
 
 
 @register_variant("ebgan")
-class EBGAN(LossVariantGAN):
+class EBGAN(LatentGAN):
     discriminator_kind = "autoencoder"
     extra_metrics = ("pt",)
     energy_power = 2  # squared reconstruction error
     autoencoder_code_dim = {"images": 64, "points": 8}
 
     def __init__(self, generator, discriminator, latent_dim, margin=1.0, pt_weight=0.1, **kwargs):
+        super().__init__(generator, discriminator, latent_dim, **kwargs)
         if margin <= 0:
             raise ValueError(f"margin must be > 0; got {margin}.")
         self.margin = float(margin)
         self.pt_weight = float(pt_weight)
-        super().__init__(generator, discriminator, latent_dim, **kwargs)
 
     def energy(self, images, reconstructions):
         return losses.reconstruction_error(images, reconstructions, self.energy_power)
 
     def discriminator_loss(self, images, labels, z):
         fake = self.generate(z, labels)
-        real_energy = self.energy(images, self.discriminator(images, training=True))
-        fake_energy = self.energy(fake, self.discriminator(fake, training=True))
+        real_energy = self.energy(images, self.discriminate(images, labels))
+        fake_energy = self.energy(fake, self.discriminate(fake, labels))
         return {"d_loss": losses.energy_margin_loss(real_energy, fake_energy, self.margin)}
 
     def generator_loss(self, images, labels, z):
         fake = self.generate(z, labels)
-        codes = self.discriminator.encode(fake)
-        fake_energy = self.energy(fake, self.discriminator.decode(codes))
+        codes = to_float32(self.discriminator.encode(fake))
+        fake_energy = self.energy(fake, to_float32(self.discriminator.decode(codes)))
         pt = self.global_pulling_away_term(codes)
         return {"g_loss": fake_energy + self.pt_weight * pt, "pt": pt}
 
-    @staticmethod
-    def global_pulling_away_term(codes):
+    def global_pulling_away_term(self, codes):
         """f_PT per example of this replica, over the codes of the whole global batch."""
-        context = tf.distribute.get_replica_context()
-        offset = tf.cast(context.replica_id_in_sync_group, tf.int32) * tf.shape(codes)[0]
-        return losses.pulling_away_term(codes, context.all_gather(codes, axis=0), offset)
+        return losses.pulling_away_term(codes, *self.global_batch(codes))
 
     def get_config(self):
         return {**super().get_config(), "margin": self.margin, "pt_weight": self.pt_weight}

@@ -13,18 +13,18 @@ One critic step per generator step (the paper's single-step gradient method, Alg
 """
 
 from tfgan_suite import losses
-from tfgan_suite.models.gan import LossVariantGAN
+from tfgan_suite.models.latent import LatentGAN
 from tfgan_suite.models.registry import register_variant
 
 
 @register_variant("fgan")
-class FGAN(LossVariantGAN):
+class FGAN(LatentGAN):
     extra_metrics = ("divergence",)
 
     def __init__(self, generator, discriminator, latent_dim, divergence="kl", **kwargs):
+        super().__init__(generator, discriminator, latent_dim, **kwargs)
         losses.f_divergence(divergence)  # one clear error naming the valid divergences
         self.divergence = divergence
-        super().__init__(generator, discriminator, latent_dim, **kwargs)
 
     def discriminator_loss(self, images, labels, z):
         fake = self.generate(z, labels)

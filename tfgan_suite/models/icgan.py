@@ -19,11 +19,11 @@ inference mode, so one `fit` gives a usable model and further epochs refine both
 Logged, besides the cGAN's terms: z_encoder_loss, y_encoder_loss, encoder_loss.
 """
 
-import keras
 import numpy as np
 from keras import ops
 
 from tfgan_suite import conditional_losses
+from tfgan_suite.models.base import Phase
 from tfgan_suite.models.cgan import CGAN
 from tfgan_suite.models.registry import register_variant
 from tfgan_suite.networks import ImageEncoder
@@ -37,6 +37,9 @@ class IcGAN(CGAN):
         super().__init__(generator, discriminator, latent_dim, **kwargs)
         self.z_encoder = z_encoder
         self.y_encoder = y_encoder
+
+    def build_weights(self):
+        super().build_weights()
         probe = ops.zeros((1,) + self.image_shape)
         self.z_encoder(probe)
         self.y_encoder(probe)
@@ -49,45 +52,39 @@ class IcGAN(CGAN):
                                                      conditioning, condition_weight)
         z_encoder = ImageEncoder(image_shape, latent_dim, filters=width)
         y_encoder = ImageEncoder(image_shape, num_classes, filters=width)
-        return cls(generator, discriminator, z_encoder, y_encoder, latent_dim,
-                   num_classes=num_classes, condition_weight=condition_weight, **kwargs)
+        return cls.create_built(generator, discriminator, z_encoder, y_encoder, latent_dim,
+                                num_classes=num_classes, condition_weight=condition_weight,
+                                **kwargs)
 
     @property
     def extra_metrics(self):
         return super().extra_metrics + ("z_encoder_loss", "y_encoder_loss", "encoder_loss")
 
-    @property
-    def encoder_variables(self):
-        return self.z_encoder.trainable_variables + self.y_encoder.trainable_variables
-
     # ----- training: the cGAN's step, then the encoders' ---------------------------------------
 
-    def compile(self, d_optimizer=None, g_optimizer=None, e_optimizer=None, **kwargs):
-        super().compile(d_optimizer, g_optimizer, **kwargs)
-        self.e_optimizer = e_optimizer or keras.optimizers.Adam(2e-4, beta_1=0.5)
-        self.e_optimizer.build(self.encoder_variables)  # eagerly, as the base does (DESIGN.md §2)
+    def phases(self):
+        return super().phases() + (Phase("encoder_loss", ("z_encoder", "y_encoder"),
+                                         "encoder_loss"),)
 
-    def get_compile_config(self):
-        return {**super().get_compile_config(),
-                "e_optimizer": keras.optimizers.serialize(self.e_optimizer)}
+    def default_optimizers(self):
+        return {**super().default_optimizers(), "z_encoder": self.paper_optimizer(),
+                "y_encoder": self.paper_optimizer()}
 
-    def compile_from_config(self, config):
-        self.compile(*(keras.optimizers.deserialize(config[name])
-                       for name in ("d_optimizer", "g_optimizer", "e_optimizer")))
-
-    def train_step(self, data):
-        super().train_step(data)
-        images, labels = self.unpack_batch(data)
-        z = self.latent_noise(images, stream=self.n_critic + 1)
-        self._descend(self.e_optimizer, self.encoder_variables, "encoder_loss",
-                      lambda: self.encoder_loss(images, labels, z))
-        return {tracker.name: self._loggable(tracker.result()) for tracker in self.trackers}
+    def compile(self, d_optimizer=None, g_optimizer=None, e_optimizer=None, optimizers=None,
+                **kwargs):
+        """`e_optimizer` trains both encoders (a copy of it each: Adam and SGD act per weight)."""
+        encoders = {} if e_optimizer is None else {
+            "z_encoder": e_optimizer,
+            "y_encoder": type(e_optimizer).from_config(e_optimizer.get_config())}
+        super().compile(d_optimizer, g_optimizer, optimizers={**encoders, **(optimizers or {})},
+                        **kwargs)
 
     def encoder_loss(self, images, labels, z):
-        generated = self.generator([z, labels], training=False)
+        generated = self.run(self.generator, [z, labels], training=False)
         z_loss = conditional_losses.latent_reconstruction_loss(
-            z, self.z_encoder(generated, training=True))
-        y_loss = conditional_losses.classifier_loss(self.y_encoder(images, training=True), labels)
+            z, self.run(self.z_encoder, generated, training=True))
+        y_loss = conditional_losses.classifier_loss(self.run(self.y_encoder, images, training=True),
+                                                    labels)
         return {"encoder_loss": z_loss + y_loss, "z_encoder_loss": z_loss, "y_encoder_loss": y_loss}
 
     # ----- inverting and editing --------------------------------------------------------------
@@ -105,10 +102,10 @@ class IcGAN(CGAN):
     def reconstruct(self, images):
         """G(E_z(x), E_y(x)): the generator's version of each real image."""
         z, labels = self.encode(images)
-        return self.generator([z, labels], training=False).numpy()
+        return ops.convert_to_numpy(self.generate_for_serving(z, labels))
 
     def edit(self, images, new_labels):
         """G(E_z(x), y'): each image with its condition changed to `new_labels` (one per image)."""
         z, _ = self.encode(images)
         labels = self.check_labels(len(z), new_labels)
-        return self.generator([z, labels], training=False).numpy()
+        return ops.convert_to_numpy(self.generate_for_serving(z, labels))

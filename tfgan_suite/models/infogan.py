@@ -23,22 +23,21 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from tfgan_suite import conditional_losses, losses
-from tfgan_suite.models.base import GANModel
+from tfgan_suite import conditional_losses
+from tfgan_suite.models.latent import LatentGAN
 from tfgan_suite.models.registry import register_variant
 from tfgan_suite.networks import ConditionalDiscriminator, DCGANGenerator
 
-# Noise streams of the codes, apart from the base's z streams 0..n_critic.
-CATEGORICAL_STREAM, CONTINUOUS_STREAM = 16, 32
-
 
 @register_variant("infogan")
-class InfoGAN(GANModel):
+class InfoGAN(LatentGAN):
+    takes_loss = True
     extra_metrics = ("info_loss",)
 
     def __init__(self, generator, discriminator, latent_dim, categorical_dim=10, continuous_dim=2,
                  info_weight=1.0, continuous_weight=0.1, **kwargs):
-        if kwargs.get("num_classes") is not None:
+        super().__init__(generator, discriminator, latent_dim, **kwargs)
+        if self.num_classes is not None:
             raise ValueError("infogan is unsupervised: it takes no num_classes; its categorical "
                              "code (categorical_dim) plays the part of the class.")
         if categorical_dim < 2 or continuous_dim < 0:
@@ -52,7 +51,6 @@ class InfoGAN(GANModel):
         self.noise_dim = latent_dim - self.categorical_dim - self.continuous_dim
         self.info_weight = float(info_weight)
         self.continuous_weight = float(continuous_weight)
-        super().__init__(generator, discriminator, latent_dim, **kwargs)
 
     @classmethod
     def create(cls, image_shape, latent_dim=74, num_classes=None, width=64, categorical_dim=10,
@@ -62,11 +60,13 @@ class InfoGAN(GANModel):
         discriminator = ConditionalDiscriminator(
             image_shape, filters=width, conditioning=None, categorical_codes=categorical_dim,
             continuous_codes=continuous_dim)
-        return cls(generator, discriminator, latent_dim, num_classes=num_classes,
-                   categorical_dim=categorical_dim, continuous_dim=continuous_dim, **kwargs)
+        return cls.create_built(generator, discriminator, latent_dim, num_classes=num_classes,
+                                categorical_dim=categorical_dim, continuous_dim=continuous_dim,
+                                **kwargs)
 
     def default_optimizers(self):
-        return (keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(1e-3, beta_1=0.5))
+        return {"discriminator": keras.optimizers.Adam(2e-4, beta_1=0.5),
+                "generator": keras.optimizers.Adam(1e-3, beta_1=0.5)}
 
     # ----- latent codes -----------------------------------------------------------------------
 
@@ -81,18 +81,14 @@ class InfoGAN(GANModel):
         return (ops.argmax(codes[:, :self.categorical_dim], axis=-1),
                 codes[:, self.categorical_dim:])
 
-    def latent_noise(self, images, stream):
+    def latent_noise(self, batch_size=None):
         """z ~ N(0, I), c_cat ~ Cat(K), c_cont ~ Unif(-1, 1), per example, replica-consistent."""
-        n = ops.shape(images)[0]
-        noise = self.replica_noise(tf.random.stateless_normal, n, [self.noise_dim], stream)
-        categories = self.replica_noise(
-            lambda shape, seed: tf.random.stateless_uniform(
-                shape, seed, maxval=self.categorical_dim, dtype=tf.int32),
-            n, [], CATEGORICAL_STREAM + stream)
-        continuous = self.replica_noise(
-            lambda shape, seed: tf.random.stateless_uniform(shape, seed, -1.0, 1.0),
-            n, [self.continuous_dim], CONTINUOUS_STREAM + stream)
-        return self.latent_input(noise, categories, continuous)
+        return self.latent_input(
+            self.noise("z", [self.noise_dim], batch_size=batch_size),
+            self.noise("categorical_code", (), "uniform", 0, self.categorical_dim, "int32",
+                       batch_size=batch_size),
+            self.noise("continuous_code", [self.continuous_dim], "uniform", -1.0, 1.0,
+                       batch_size=batch_size))
 
     # ----- losses -----------------------------------------------------------------------------
 
@@ -103,16 +99,16 @@ class InfoGAN(GANModel):
         return categorical_nll + self.continuous_weight * continuous_nll
 
     def discriminator_loss(self, images, labels, z):
-        fake_out = self.discriminator(self.generator(z, training=True), training=True)
-        real_out = self.discriminator(images, training=True)
+        fake_out = self.discriminate(self.generate(z, labels), labels)
+        real_out = self.discriminate(images, labels)
         info = self.information_loss(fake_out, z)
-        adversarial = losses.minimax_discriminator_loss(real_out["logits"], fake_out["logits"])
+        adversarial = self.discriminator_objective(real_out["logits"], fake_out["logits"])
         return {"d_loss": adversarial + self.info_weight * info, "info_loss": info}
 
     def generator_loss(self, images, labels, z):
-        fake_out = self.discriminator(self.generator(z, training=True), training=True)
+        fake_out = self.discriminate(self.generate(z, labels), labels)
         info = self.information_loss(fake_out, z)
-        return {"g_loss": losses.non_saturating_generator_loss(fake_out["logits"])
+        return {"g_loss": self.generator_objective(fake_out["logits"])
                 + self.info_weight * info, "info_loss": info}
 
     # ----- sampling ---------------------------------------------------------------------------
@@ -151,7 +147,7 @@ class InfoGAN(GANModel):
             raise ValueError(f"continuous must have shape ({n}, {self.continuous_dim}); got "
                              f"{tuple(continuous.shape)}.")
         latent = self.latent_input(noise, categories.astype(np.int32), continuous)
-        return self.generator(latent, training=False).numpy()
+        return ops.convert_to_numpy(self.generate_for_serving(latent))
 
     def get_config(self):
         return {**super().get_config(), "categorical_dim": self.categorical_dim,

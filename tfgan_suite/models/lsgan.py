@@ -13,20 +13,20 @@ Optimizer: Adam(2e-4, beta_1=0.5) for both networks, the DCGAN settings the pape
 """
 
 from tfgan_suite import losses
-from tfgan_suite.models.gan import LossVariantGAN
+from tfgan_suite.models.latent import LatentGAN
 from tfgan_suite.models.registry import register_variant
 
 CODINGS = {"0-1-1": (0.0, 1.0, 1.0), "-1-1-0": (-1.0, 1.0, 0.0)}  # (a, b, c)
 
 
 @register_variant("lsgan")
-class LSGAN(LossVariantGAN):
+class LSGAN(LatentGAN):
     def __init__(self, generator, discriminator, latent_dim, coding="0-1-1", **kwargs):
+        super().__init__(generator, discriminator, latent_dim, **kwargs)
         if coding not in CODINGS:
             raise ValueError(f"coding must be one of {', '.join(CODINGS)} (a-b-c); got {coding!r}.")
         self.coding = coding
         self.fake_label, self.real_label, self.generator_target = CODINGS[coding]
-        super().__init__(generator, discriminator, latent_dim, **kwargs)
 
     def discriminator_objective(self, real_outputs, fake_outputs):
         return losses.least_squares_discriminator_loss(real_outputs, fake_outputs,

@@ -2,6 +2,8 @@
 
 import keras
 
+from tfgan_suite.models.base import dtype_policy_scope
+
 VARIANTS = {}
 
 
@@ -22,7 +24,10 @@ def get_variant(name):
             "(`tfgan-suite list` shows them with their papers).") from None
 
 
-def build_model(name, **kwargs):
+def build_model(name, dtype_policy=None, **kwargs):
     """A ready-to-compile model of variant `name` with its paper's networks for the data's shape,
-    e.g. build_model("dcgan", image_shape=(28, 28, 1), latent_dim=100)."""
-    return get_variant(name).create(**kwargs)
+    e.g. build_model("dcgan", image_shape=(28, 28, 1), latent_dim=100). `dtype_policy`
+    ("mixed_bfloat16", "mixed_float16", "float32" or None) is the networks' Keras dtype policy."""
+    variant = get_variant(name)
+    with dtype_policy_scope(dtype_policy):
+        return variant.create(dtype_policy=dtype_policy, **kwargs)

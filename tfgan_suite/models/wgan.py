@@ -15,28 +15,28 @@ import keras
 from keras import ops
 
 from tfgan_suite import losses
-from tfgan_suite.models.gan import LossVariantGAN
+from tfgan_suite.models.latent import LatentGAN
 from tfgan_suite.models.registry import register_variant
 
 
 @register_variant("wgan")
-class WGAN(LossVariantGAN):
+class WGAN(LatentGAN):
     n_critic = 5
 
     def __init__(self, generator, discriminator, latent_dim, clip_value=0.01, **kwargs):
+        super().__init__(generator, discriminator, latent_dim, **kwargs)
         if clip_value <= 0:
             raise ValueError(f"clip_value must be > 0; got {clip_value}.")
         self.clip_value = float(clip_value)
-        super().__init__(generator, discriminator, latent_dim, **kwargs)
 
-    def default_optimizers(self):
-        return keras.optimizers.RMSprop(5e-5), keras.optimizers.RMSprop(5e-5)
+    def paper_optimizer(self):
+        return keras.optimizers.RMSprop(5e-5)
 
     discriminator_objective = staticmethod(losses.wasserstein_critic_loss)
     generator_objective = staticmethod(losses.wasserstein_generator_loss)
 
     def after_discriminator_step(self):
-        for weight in self.discriminator_variables:
+        for weight in self.discriminator.trainable_variables:
             weight.assign(ops.clip(weight, -self.clip_value, self.clip_value))
 
     def get_config(self):

@@ -10,32 +10,28 @@ per example, so the critic must not mix examples: no batch norm (sec. 4 suggests
 the DCGAN critic uses here; the MLP critic has none).
 
 Under a distribution strategy each replica draws its rows of the GLOBAL batch's epsilons (the
-base's `replica_noise`), and the per-example penalty joins the per-example loss that the base
+core's named noise), and the per-example penalty joins the per-example loss that the base
 scales by the global batch: 1 and N replicas take the same step.
 """
 
 import keras
-import tensorflow as tf
-from keras import ops
-
 from tfgan_suite import losses
-from tfgan_suite.models.gan import LossVariantGAN
+from tfgan_suite.models.latent import LatentGAN
 from tfgan_suite.models.registry import register_variant
 
 
 @register_variant("wgan_gp")
-class WGANGP(LossVariantGAN):
+class WGANGP(LatentGAN):
     n_critic = 5
     critic_normalization = "layer"
     extra_metrics = ("gp",)
 
     def __init__(self, generator, discriminator, latent_dim, penalty_weight=10.0, **kwargs):
-        self.penalty_weight = float(penalty_weight)
         super().__init__(generator, discriminator, latent_dim, **kwargs)
+        self.penalty_weight = float(penalty_weight)
 
-    def default_optimizers(self):
-        return (keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9),
-                keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9))
+    def paper_optimizer(self):
+        return keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9)
 
     generator_objective = staticmethod(losses.wasserstein_generator_loss)
 
@@ -49,11 +45,8 @@ class WGANGP(LossVariantGAN):
 
     def interpolation_weights(self, images):
         """epsilon ~ U[0, 1], one per example, broadcast over its pixels; a fresh draw for each
-        critic iteration (streams after the base's z streams 0 .. n_critic)."""
-        critic_step = self.d_optimizer.iterations % self.n_critic
-        shape = [1] * (len(images.shape) - 1)
-        return self.replica_noise(tf.random.stateless_uniform, ops.shape(images)[0], shape,
-                                  stream=self.n_critic + 1 + critic_step)
+        critic iteration."""
+        return self.noise("epsilon", [1] * (len(images.shape) - 1), "uniform")
 
     def get_config(self):
         return {**super().get_config(), "penalty_weight": self.penalty_weight}

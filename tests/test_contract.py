@@ -1,0 +1,126 @@
+"""What every registered variant must do, checked on tiny networks: a new variant gets all of it
+by registering. 1 vs 2 replica parity of the logged losses, `.keras` round-trip, export == Keras
+for each of its serving signatures, and bad data or requests rejected with a clear error."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import tfgan_suite
+from export import export_generator, read_facts
+from tfgan_suite.distribute import make_strategy
+
+IMAGE_SHAPE = (28, 28, 1)
+CLASSES = 10
+GLOBAL_BATCH, STEPS, CAP = 8, 2, 6
+VARIANTS = sorted(tfgan_suite.VARIANTS)
+
+
+def options(variant):
+    """Tiny settings every latent variant accepts (latent_dim 16 leaves room for InfoGAN's codes)."""
+    conditional = tfgan_suite.get_variant(variant).requires_labels
+    return dict(image_shape=IMAGE_SHAPE, latent_dim=16, width=4,
+                num_classes=CLASSES if conditional else None)
+
+
+def tiny(variant, strategy=None, weights=None):
+    with (strategy or tf.distribute.get_strategy()).scope():
+        keras.utils.set_random_seed(0)
+        model = tfgan_suite.build_model(variant, **options(variant))
+        if weights is not None:
+            model.set_weights(weights)
+        # SGD: the update is linear in the gradient, so parity checks the gradient scaling exactly.
+        model.compile(optimizers={name: keras.optimizers.SGD(0.05)
+                                  for name in model.trained_players()})
+    return model
+
+
+def data(variant, labels=None, shape=IMAGE_SHAPE, n=GLOBAL_BATCH * STEPS):
+    images = np.random.default_rng(0).uniform(-1, 1, (n,) + shape).astype(np.float32)
+    if labels is None and not tfgan_suite.get_variant(variant).requires_labels:
+        return tf.data.Dataset.from_tensor_slices(images).batch(GLOBAL_BATCH, drop_remainder=True)
+    labels = np.arange(n) % CLASSES if labels is None else labels
+    return tf.data.Dataset.from_tensor_slices((images, labels.astype(np.int32))).batch(
+        GLOBAL_BATCH, drop_remainder=True)
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_one_and_two_replicas_log_the_same_losses(variant, two_replicas):
+    single = tiny(variant, make_strategy("default"))
+    start = [w.copy() for w in single.get_weights()]
+    single_history = single.fit(data(variant), verbose=0).history
+    mirrored_history = tiny(variant, two_replicas, start).fit(data(variant), verbose=0).history
+    assert set(mirrored_history) == set(single_history) == {m.name for m in single.metrics}
+    for name in single_history:
+        np.testing.assert_allclose(mirrored_history[name], single_history[name], rtol=1e-5,
+                                   atol=1e-6, err_msg=name)
+    assert int(single.steps_taken) == STEPS
+
+
+def example_inputs(signature, model):
+    """Valid inputs for `signature`: 3 examples, labels 0, 1, 2, random floats."""
+    rng = np.random.default_rng(1)
+    values = {}
+    for spec in signature.inputs:
+        if spec.name == "num_samples":
+            values[spec.name] = tf.constant(3)
+        elif spec.name == "seed":
+            values[spec.name] = tf.constant(5)
+        elif spec.name == "labels":
+            values[spec.name] = tf.constant([0, 1, 2])
+        else:
+            shape = [3 if dim is None else dim for dim in spec.shape.as_list()]
+            values[spec.name] = tf.constant(rng.uniform(-1, 1, shape), spec.dtype)
+    return values
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_keras_file_and_every_exported_signature_match_the_model(variant, tmp_path):
+    model = tiny(variant)
+    model.fit(data(variant), verbose=0)
+    model.save(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras")
+    assert type(loaded) is type(model) and loaded.get_config() == model.get_config()
+    for saved, restored in zip(model.get_weights(), loaded.get_weights()):
+        np.testing.assert_array_equal(restored, saved)
+    assert int(loaded.steps_taken) == STEPS  # optimizer state, hence the noise step, restored
+
+    version = export_generator(loaded, tmp_path / "models", variant, max_samples=CAP)
+    exported = tf.saved_model.load(str(version)).signatures
+    declared = model.serving_signatures(CAP)
+    assert set(exported) == set(declared)
+    assert read_facts(version)["batch_caps"] == {name: CAP for name in declared}
+    for name, signature in declared.items():
+        inputs = example_inputs(signature, model)
+        served = exported[name](**inputs)
+        expected = signature.function(*(inputs[spec.name] for spec in signature.inputs))
+        assert set(served) == set(signature.outputs)
+        for output in signature.outputs:
+            if served[output].dtype == tf.string:
+                assert served[output].shape == (3,)
+                continue
+            assert served[output].dtype == tf.float32
+            np.testing.assert_allclose(served[output].numpy(), np.asarray(expected[output]),
+                                       atol=1e-5, err_msg=f"{name}:{output}")
+        too_many = {k: (tf.constant(CAP + 1) if k == "num_samples"
+                        else tf.concat([v] * (CAP // 3 + 1), axis=0) if v.shape.rank else v)
+                    for k, v in inputs.items()}
+        with pytest.raises(tf.errors.InvalidArgumentError, match=f"<= {CAP}|batch cap"):
+            exported[name](**too_many)
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_bad_data_is_rejected_with_a_clear_error(variant):
+    model = tiny(variant)
+    with pytest.raises(ValueError, match=r"take images of shape \(28, 28, 1\); the data has "
+                                         r"\(14, 14, 1\)"):
+        model.fit(data(variant, shape=(14, 14, 1)), verbose=0)
+    if model.num_classes is None:
+        with pytest.raises(ValueError, match="unconditional; do not pass labels"):
+            model.sample(2, labels=[0, 1])
+        return
+    with pytest.raises(tf.errors.InvalidArgumentError, match=f"labels must be < num_classes={CLASSES}"):
+        model.fit(data(variant, labels=np.full(GLOBAL_BATCH * STEPS, CLASSES)), verbose=0)
+    with pytest.raises(ValueError, match=r"labels must lie in \[0, 9\]"):
+        model.sample(2, labels=[0, CLASSES])

@@ -1,0 +1,271 @@
+"""The latent GAN template: a generator G(z[, y]) against a discriminator D, on the core.
+
+Data: batches of images, or `(images, labels)` for conditional models (labels int, shape [batch]).
+Images are float32 in the generator's output range ([-1, 1] for tanh generators); 2-D points and
+flat vectors work too. Each step: `n_critic` discriminator updates, then one generator update,
+each with fresh z (`self.noise("z", ...)`). The adversarial loss is chosen by name (`loss`, from
+`tfgan_suite.losses.ADVERSARIAL_LOSSES`) where the paper allows it (`takes_loss`).
+
+A variant defines `discriminator_objective(real_scores, fake_scores)` and
+`generator_objective(fake_scores)` (per-example losses of D's outputs), or overrides
+`discriminator_loss` / `generator_loss(images, labels, z)` when it needs more than the scores.
+Served: `serving_default` (z [+ labels] -> images), `sample` (num_samples, seed [+ labels]),
+and `sample_png` for image outputs.
+"""
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import ops
+
+from tfgan_suite import losses
+from tfgan_suite.models import signatures
+from tfgan_suite.models.base import MAX_REPEAT, AdversarialModel, Phase
+from tfgan_suite.models.signatures import Signature
+from tfgan_suite.networks import (AutoencoderDiscriminator, DCGANDiscriminator, DCGANGenerator,
+                                  MLPDiscriminator, MLPGenerator)
+
+
+class LatentGAN(AdversarialModel):
+    networks = ("generator", "discriminator")
+    served_networks = ("generator",)
+    input_kind = "latent"
+    n_critic = 1             # discriminator steps per generator step, unless the constructor says
+    takes_loss = False       # True: the adversarial loss is chosen by name (`loss`)
+    critic_normalization = "batch"   # the DCGAN discriminator's normalization: "batch", "layer", None
+    discriminator_kind = "scores"    # "scores": D(x) is a score; "autoencoder": D(x) reconstructs x
+    autoencoder_code_dim = {"images": 64, "points": 2}  # BEGAN's h = 64; a 2-D code for points
+
+    def __init__(self, generator, discriminator, latent_dim, num_classes=None, n_critic=None,
+                 loss=None, **kwargs):
+        super().__init__(**kwargs)
+        self.generator = generator
+        self.discriminator = discriminator
+        self.latent_dim = int(latent_dim)
+        self.num_classes = num_classes
+        if self.requires_labels and num_classes is None:
+            raise ValueError(f"{self.variant} is conditional: pass num_classes (the data's classes) "
+                             "and train on (images, labels).")
+        self.n_critic = type(self).n_critic if n_critic is None else int(n_critic)
+        if not 1 <= self.n_critic <= MAX_REPEAT:
+            raise ValueError(f"n_critic must be in [1, {MAX_REPEAT}]; got {n_critic}.")
+        if loss is not None and not self.takes_loss:
+            raise ValueError(f"{self.variant} trains with its paper's own loss; it takes no loss "
+                             "option (gan, dcgan and the conditional variants do).")
+        self.adversarial_loss = loss or "non_saturating"
+        losses.adversarial_losses(self.adversarial_loss)  # one clear error naming the valid losses
+
+    @classmethod
+    def create(cls, image_shape, latent_dim=64, num_classes=None, width=64, **kwargs):
+        """DCGAN networks for images (H, W, C), `width` the discriminator's first-layer filters;
+        MLPs with two hidden layers of `width` units (linear output) for points and vectors."""
+        generator = cls.make_generator(image_shape, latent_dim, width, num_classes)
+        discriminator = cls.make_discriminator(image_shape, width, num_classes)
+        return cls.create_built(generator, discriminator, latent_dim, num_classes=num_classes,
+                                **kwargs)
+
+    @classmethod
+    def make_generator(cls, image_shape, latent_dim, width, num_classes):
+        if len(image_shape) == 3:
+            return DCGANGenerator(latent_dim, image_shape, filters=width, num_classes=num_classes)
+        return MLPGenerator(latent_dim, image_shape, hidden=(width, width),
+                            num_classes=num_classes, output_activation=None)
+
+    @classmethod
+    def make_discriminator(cls, image_shape, width, num_classes):
+        images = len(image_shape) == 3
+        if cls.discriminator_kind == "autoencoder":
+            if num_classes is not None:
+                raise ValueError(f"The {cls.variant} autoencoder discriminator is unconditional; "
+                                 "build the model without num_classes.")
+            code_dim = cls.autoencoder_code_dim["images" if images else "points"]
+            return AutoencoderDiscriminator(image_shape, code_dim=code_dim, width=width)
+        if images:
+            return DCGANDiscriminator(image_shape, filters=width, num_classes=num_classes,
+                                      normalization=cls.critic_normalization)
+        return MLPDiscriminator(image_shape, hidden=(width, width), num_classes=num_classes)
+
+    # ----- networks ---------------------------------------------------------------------------
+
+    def probe_inputs(self, name):
+        labels = None if self.num_classes is None else ops.zeros((1,), "int32")
+        return self.generator_inputs(ops.zeros((1, self.latent_dim)), labels)
+
+    def build_weights(self):
+        fake = self.generator(self.probe_inputs("generator"))
+        labels = None if self.num_classes is None else ops.zeros((1,), "int32")
+        self.discriminator(self.discriminator_inputs(fake, labels))
+        self.image_shape = tuple(int(d) for d in fake.shape[1:])
+
+    def generator_inputs(self, z, labels=None):
+        return z if self.num_classes is None else [z, labels]
+
+    def discriminator_inputs(self, images, labels=None):
+        return images if self.num_classes is None else [images, labels]
+
+    def generate(self, z, labels):
+        """G(z) (or G(z, y)) in training mode."""
+        return self.run(self.generator, self.generator_inputs(z, labels), training=True)
+
+    def discriminate(self, images, labels):
+        """D(x) (or D(x, y)) in training mode."""
+        return self.run(self.discriminator, self.discriminator_inputs(images, labels), training=True)
+
+    # ----- training ---------------------------------------------------------------------------
+
+    def phases(self):
+        return (Phase("d_loss", ("discriminator",), "discriminator_loss", repeat=self.n_critic,
+                      after="after_discriminator_step"),
+                Phase("g_loss", ("generator",), "generator_loss"))
+
+    def paper_optimizer(self):
+        """A fresh optimizer of the paper's, one for each network (DCGAN's settings by default)."""
+        return keras.optimizers.Adam(2e-4, beta_1=0.5)
+
+    def default_optimizers(self):
+        return {"discriminator": self.paper_optimizer(), "generator": self.paper_optimizer()}
+
+    def compile(self, d_optimizer=None, g_optimizer=None, optimizers=None, **kwargs):
+        super().compile(optimizers={"discriminator": d_optimizer, "generator": g_optimizer,
+                                    **(optimizers or {})}, **kwargs)
+
+    @property
+    def d_optimizer(self):
+        return self.optimizers["discriminator"]
+
+    @property
+    def g_optimizer(self):
+        return self.optimizers["generator"]
+
+    def phase_inputs(self, batch):
+        return (*batch, self.latent_noise())
+
+    def latent_noise(self, batch_size=None):
+        """G's latent input for every example of this replica's batch: z ~ N(0, I)."""
+        return self.noise("z", [self.latent_dim], batch_size=batch_size)
+
+    def discriminator_objective(self, real_scores, fake_scores):
+        return losses.adversarial_losses(self.adversarial_loss)[0](real_scores, fake_scores)
+
+    def generator_objective(self, fake_scores):
+        return losses.adversarial_losses(self.adversarial_loss)[1](fake_scores)
+
+    def discriminator_loss(self, images, labels, z):
+        """{"d_loss": per-example loss, <extra metric>: value, ...}."""
+        fake = self.generate(z, labels)
+        return {"d_loss": self.discriminator_objective(self.discriminate(images, labels),
+                                                       self.discriminate(fake, labels))}
+
+    def generator_loss(self, images, labels, z):
+        """{"g_loss": per-example loss, <extra metric>: value, ...}."""
+        return {"g_loss": self.generator_objective(self.discriminate(self.generate(z, labels),
+                                                                     labels))}
+
+    def after_discriminator_step(self):
+        """Hook after each discriminator update (e.g. WGAN's weight clipping)."""
+
+    def unpack_batch(self, data):
+        """(images, labels or None) from a batch, with a clear error for data the networks can't take."""
+        images, labels = (data[0], data[1]) if isinstance(data, (tuple, list)) else (data, None)
+        if images.dtype != tf.float32:
+            raise ValueError(
+                f"Images must be float32 scaled to the generator's range [-1, 1]; got {images.dtype}. "
+                "Scale them with `x / 127.5 - 1` or load them with tfgan_suite.data.load_dataset.")
+        if tuple(images.shape[1:]) != self.image_shape:
+            raise ValueError(
+                f"The networks of this {self.variant} model take images of shape {self.image_shape}; "
+                f"the data has {tuple(images.shape[1:])}. Build the model for the data's shape "
+                "(image_shape=...) or resize the data.")
+        if self.num_classes is not None and labels is None:
+            raise ValueError(
+                f"This {self.variant} model is conditional on {self.num_classes} classes: the data "
+                "must yield (images, labels) batches (load_dataset(..., with_labels=True)).")
+        if self.num_classes is None:
+            return images, None
+        labels = ops.cast(labels, "int32")
+        # Out-of-range labels would silently become all-zero one-hots (or fail deep in an embedding).
+        in_range = [
+            tf.debugging.assert_non_negative(labels, message="labels must be >= 0"),
+            tf.debugging.assert_less(
+                labels, self.num_classes,
+                message=f"labels must be < num_classes={self.num_classes}: the data has more classes "
+                        "than the model was built for"),
+        ]
+        with tf.control_dependencies(in_range):
+            return images, tf.identity(labels)
+
+    # ----- sampling and serving ---------------------------------------------------------------
+
+    def prior_latent(self, num_samples, seed):
+        """The generator's latent input for `num_samples` draws from the prior, fixed by `seed`:
+        z = stateless_normal(seed=[seed, 0]). TensorFlow ops only, so the exported `sample`
+        signature makes the very same draw."""
+        return tf.random.stateless_normal([num_samples, self.latent_dim], seed=[seed, 0])
+
+    def generate_for_serving(self, latent, labels=None):
+        """The served generator (EMA when enabled) on a latent input, in inference mode."""
+        generator = self.inference_networks()["generator"]
+        return self.run(generator, self.generator_inputs(latent, labels), training=False)
+
+    def sample(self, n, labels=None, seed=None):
+        """`n` generated images as a numpy array, deterministic for a `seed` (and the same as the
+        exported `sample` signature gives). Conditional models take `labels` (default: 0, 1, ...,
+        num_classes-1 repeated)."""
+        seed = np.random.randint(2**31 - 1) if seed is None else int(seed)
+        labels = self.check_labels(n, labels)
+        return ops.convert_to_numpy(self.generate_for_serving(self.prior_latent(int(n), seed),
+                                                              labels))
+
+    def check_labels(self, n, labels):
+        """Validated int32 labels for `n` samples (None for unconditional models)."""
+        if self.num_classes is None:
+            if labels is not None:
+                raise ValueError(f"This {self.variant} model is unconditional; do not pass labels.")
+            return None
+        labels = np.arange(n) % self.num_classes if labels is None else np.asarray(labels)
+        if labels.shape != (n,) or not np.issubdtype(labels.dtype, np.integer):
+            raise ValueError(f"labels must be {n} integers, one per sample; got shape {labels.shape} "
+                             f"of {labels.dtype}.")
+        if labels.min() < 0 or labels.max() >= self.num_classes:
+            raise ValueError(f"labels must lie in [0, {self.num_classes - 1}]; got "
+                             f"{sorted(set(labels[(labels < 0) | (labels >= self.num_classes)].tolist()))}.")
+        return labels.astype(np.int32)
+
+    def serving_signatures(self, max_batch):
+        """`serving_default`: z [+ labels] -> images; `sample`: num_samples, seed [+ labels] ->
+        images (the draw `sample` makes; empty labels mean its default); `sample_png` for images."""
+        conditional = self.num_classes is not None
+        labels_spec = (tf.TensorSpec([None], tf.int32, name="labels"),) if conditional else ()
+        count_specs = (signatures.scalar("num_samples"), signatures.scalar("seed"))
+
+        def from_latent(z, labels=None):
+            if conditional:
+                labels = signatures.checked_labels(labels, self.num_classes)
+            return {"images": self.generate_for_serving(z, labels)}
+
+        def sample(num_samples, seed, labels=None):
+            num_samples, seed = signatures.checked_count(num_samples, seed, max_batch)
+            if conditional:
+                labels = signatures.sample_labels(labels, num_samples, self.num_classes)
+            return {"images": self.generate_for_serving(self.prior_latent(num_samples, seed),
+                                                        labels)}
+
+        found = {
+            "serving_default": Signature(
+                (tf.TensorSpec([None, self.latent_dim], tf.float32, name="z"), *labels_spec),
+                from_latent, ("images",), max_batch),
+            "sample": Signature((*count_specs, *labels_spec), sample, ("images",), max_batch),
+        }
+        if len(self.image_shape) == 3:
+            found["sample_png"] = Signature(
+                (*count_specs, *labels_spec),
+                lambda *args: {"images_bytes": signatures.png_images(sample(*args)["images"])},
+                ("images_bytes",), max_batch, warmup=False)
+        return found
+
+    # ----- serialization ----------------------------------------------------------------------
+
+    def get_config(self):
+        return {**super().get_config(), "latent_dim": self.latent_dim,
+                "num_classes": self.num_classes, "n_critic": self.n_critic,
+                **({"loss": self.adversarial_loss} if self.takes_loss else {})}
