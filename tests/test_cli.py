@@ -51,7 +51,7 @@ BAD_INPUTS = [
     (["train", "gan", "--learning-rate-scale", "0"], "must be a positive number, got 0"),
     (["train", "gan", "--precision", "fp8"], "argument --precision: invalid choice: 'fp8'"),
     (["train", "gan", "--set", "nonsense=1"],
-     "gan has no option 'nonsense'. It accepts: latent_dim, loss, n_critic, width"),
+     "gan has no option 'nonsense'. It accepts: ema_decay, ema_start, latent_dim, loss, n_critic, width"),
     (["train", "gan", "--set", "seed=3"], "'seed' is not a --set option: it is set by --seed"),
     (["train", "gan", "--set", "loss"], "--set takes key=value"),
     (["train", "gan", "--width", "8", "--set", "width=16"], "--width 8 and --set width=16 disagree"),
@@ -132,9 +132,11 @@ def test_unexpected_exceptions_are_one_line_too_and_exit_1(capsys, monkeypatch):
 
 
 def test_options_follow_create_and_init_through_their_keyword_arguments():
-    # gan: width from create, loss from GAN.__init__, n_critic from the base's __init__.
+    # gan: width from create, n_critic and loss (None: non-saturating) from LatentGAN's __init__,
+    # the EMA options from the core's.
     assert {n: d for n, d, _ in variant_options(get_variant("gan"))} == {
-        "latent_dim": 64, "width": 128, "loss": "non_saturating", "n_critic": 1}
+        "latent_dim": 64, "width": 128, "loss": None, "n_critic": 1, "ema_decay": None,
+        "ema_start": 0}
     # A default of None stands for the class's value: WGAN's critic steps.
     assert dict((n, d) for n, d, _ in variant_options(get_variant("wgan")))["n_critic"] == 5
     # The run sets these; they are accepted by the builder but not offered to --set.
