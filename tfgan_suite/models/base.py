@@ -291,12 +291,14 @@ class AdversarialModel(keras.Model):
         with tf.GradientTape(persistent=len(phase.players) > 1) as tape:
             terms = getattr(self, phase.method)(*self.phase_inputs(batch))
             loss = self.replica_loss(terms[phase.loss])
+            # Under mixed_float16 each player's loss-scale optimizer scales the loss its own way.
+            scaled = {name: self.optimizers[name].scale_loss(loss)
+                      if isinstance(self.optimizers[name], keras.optimizers.LossScaleOptimizer)
+                      else loss for name in phase.players}
         for name in phase.players:
-            optimizer = self.optimizers[name]
             variables = getattr(self, name).trainable_variables
-            scaled = (optimizer.scale_loss(loss)
-                      if isinstance(optimizer, keras.optimizers.LossScaleOptimizer) else loss)
-            optimizer.apply_gradients(zip(tape.gradient(scaled, variables), variables))
+            self.optimizers[name].apply_gradients(
+                zip(tape.gradient(scaled[name], variables), variables))
         del tape
         for tracker in self.trackers:
             if tracker.name in terms:
@@ -368,10 +370,10 @@ class AdversarialModel(keras.Model):
         step, phase, repetition, phase_batch = (getattr(self._phase_state, "context", None)
                                                 or (self.steps_taken, "", 0, None))
         batch_size = phase_batch if batch_size is None else batch_size
-        seed = tf.constant([self.seed, 0], tf.int64)
-        for data in (tf.cast(step, tf.int64), repetition,
-                     zlib.crc32(f"{phase}/{name}".encode()) & 0x7FFFFFFF):
-            seed = tf.random.experimental.stateless_fold_in(seed, tf.cast(data, tf.int64))
+        # (model seed, name) and (step, repetition) pack into the two seed words without collisions.
+        stream = zlib.crc32(f"{phase}/{name}".encode())
+        seed = tf.stack([tf.constant((self.seed << 32) + stream, tf.int64),
+                         tf.cast(step, tf.int64) * (MAX_REPEAT + 1) + repetition])
         full_shape = [batch_size * context.num_replicas_in_sync, *shape]
         if distribution == "normal":
             draw = tf.random.stateless_normal(full_shape, seed, dtype=dtype)
