@@ -4,6 +4,7 @@ import json
 
 import keras
 import numpy as np
+import pytest
 
 import tfgan_suite
 from tfgan_suite.data import load_arrays, load_dataset
@@ -12,6 +13,7 @@ from tfgan_suite.metrics import extractors, functions
 STEPS, BATCH = 300, 64
 
 
+@pytest.mark.slow  # 43 s of CPU
 def test_a_short_dcgan_run_lowers_the_classifier_fid():
     """The bar: FID[mnist-classifier] (1000 samples against 5000 real test images) falls at least
     1.8x in 300 steps of 64 on the embedded MNIST (width 16, latent 32, Adam(2e-4, 0.5)).
