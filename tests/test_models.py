@@ -89,8 +89,10 @@ def test_tfgan_shim_gives_tfgan_losses_and_eval():
         logits, reduction=tf.compat.v1.losses.Reduction.NONE)
     np.testing.assert_allclose(loss.numpy().ravel(), -np.log(1 / (1 + np.exp(-logits.numpy().ravel()))),
                                rtol=1e-5)
-    same = tf.random.stateless_normal([64, 4], seed=[0, 0])
-    assert abs(float(tfgan.eval.frechet_classifier_distance_from_activations(same, same))) < 1e-3
+    # Shifting a set by 1 in each of 4 dimensions keeps its covariance: FID = |mean shift|^2 = 4.
+    features = tf.random.stateless_normal([64, 4], seed=[0, 0])
+    shifted = tfgan.eval.frechet_classifier_distance_from_activations(features, features + 1.0)
+    assert float(shifted) == pytest.approx(4.0, abs=1e-3)
 
 
 def test_uncompiled_model_saves_and_loads(tmp_path):

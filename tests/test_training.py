@@ -157,6 +157,7 @@ def test_nan_in_the_first_epoch_says_there_is_no_checkpoint(tmp_path):
         train("gan", extra_callbacks=[PoisonWeights(epoch=0)], epochs=1, out=tmp_path, **RING)
 
 
+@pytest.mark.slow
 def test_gan_covers_the_ring_of_eight_gaussians():
     """The bar: at least 7 of 8 modes, at least 80% of samples within 3 sigma of a mode.
     Measured with gan's toy recipe (tfgan_suite.toy_training: 4000 steps of 256, Adam 1e-3 -> 1e-4)
