@@ -364,8 +364,8 @@ class AdversarialModel(keras.Model):
               batch_size=None):
         """This replica's rows of a draw for the GLOBAL batch: `shape` per example, `distribution`
         "normal" (N(0, 1)) or "uniform" ([minval, maxval); integers for an int dtype). The seed
-        folds in the model seed, the step, the phase and its repetition, and a stable hash of
-        `name`, so every named draw is its own stream and 1 or N replicas see the same noise."""
+        is made of the model seed, the step, the phase and its repetition, and a stable hash of
+        `name` (crc32): every named draw is its own stream, the same on 1 or N replicas."""
         context = tf.distribute.get_replica_context()
         step, phase, repetition, phase_batch = (getattr(self._phase_state, "context", None)
                                                 or (self.steps_taken, "", 0, None))
