@@ -76,7 +76,9 @@ def assert_parity(variant, options, shape, two_replicas):
                                                     shape=shape, **options)
     assert set(single) == {"d_loss", "g_loss"} | EXTRA_METRICS.get(variant, set())
     for name in single:
-        np.testing.assert_allclose(mirrored[name], single[name], rtol=1e-5, atol=1e-7, err_msg=name)
+        # 2e-5: float32 sums in another order across 2 replicas (WGAN-GP's penalty, on the core's
+        # named noise, differed by 1.4e-5 relative).
+        np.testing.assert_allclose(mirrored[name], single[name], rtol=2e-5, atol=1e-7, err_msg=name)
     moved = max(np.abs(w1 - w0).max() for w1, w0 in zip(single_weights, start))
     assert moved > 1e-4, "training must have changed the weights for the comparison to mean anything"
     for w_single, w_mirrored in zip(single_weights, mirrored_weights):
