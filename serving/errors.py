@@ -1,6 +1,7 @@
 """One error type for the serving path: a gRPC status code plus TF Serving's message."""
 
 import sys
+import traceback
 
 import grpc
 
@@ -51,11 +52,44 @@ def not_found(message):
     return ServingError(grpc.StatusCode.NOT_FOUND, message)
 
 
-def run_cli(main, argv=None):
-    """Run a command-line `main`: a user error (bad flag value, missing file, busy port, a refused
-    request) is one line `error: ...` on stderr and exit code 2, never a traceback."""
+# A user's input causes these: one line instead of a traceback. OSError covers FileNotFound,
+# FileExists, PermissionError and a busy port.
+USER_ERRORS = (ValueError, KeyError, OSError, ServingError, grpc.RpcError)
+EXIT_USER_ERROR = 2
+EXIT_INTERNAL_ERROR = 1
+EXIT_INTERRUPTED = 130
+
+
+def describe(error):
+    """The message of an exception as a user should read it, on one line."""
+    if isinstance(error, grpc.RpcError) and hasattr(error, "code"):
+        message = f"{error.code().name}: {error.details()}"
+    elif isinstance(error, KeyError) and error.args and isinstance(error.args[0], str):
+        message = error.args[0]  # str(KeyError) would quote it
+    elif isinstance(error, OSError) and error.filename and error.strerror:
+        message = f"{error.strerror}: {error.filename}"
+    else:
+        message = str(error) or type(error).__name__
+    return " ".join(message.split())
+
+
+def run_cli(main, argv=None, user_errors=(), verbose=False):
+    """Run a command-line `main(argv)`, the one top-level handler of every entry point: a user
+    error (USER_ERRORS or `user_errors`: a bad flag value, a missing file, a busy port, a refused
+    request) is one line `error: ...` on stderr and exit status 2; anything else is an internal
+    error, one line asking for a report, exit status 1; Ctrl-C is exit status 130. `verbose`
+    prints the traceback too."""
     try:
         return main(argv)
-    except (ValueError, OSError, ServingError, grpc.RpcError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as error:  # noqa: BLE001  (the one top-level handler)
+        if verbose:
+            traceback.print_exc()
+        if isinstance(error, USER_ERRORS + tuple(user_errors)):
+            print(f"error: {describe(error)}", file=sys.stderr)
+            return EXIT_USER_ERROR
+        print(f"error: internal error, {type(error).__name__}: {describe(error)} (please report "
+              "it; --verbose shows the traceback)", file=sys.stderr)
+        return EXIT_INTERNAL_ERROR

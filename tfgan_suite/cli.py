@@ -11,7 +11,8 @@ import contextlib
 import importlib
 import os
 import sys
-import traceback
+
+from serving.errors import EXIT_USER_ERROR, run_cli
 
 # Each module exposes `register(subparsers)`, adding its sub-commands with `set_defaults(func=...)`.
 COMMAND_MODULES = (
@@ -20,10 +21,6 @@ COMMAND_MODULES = (
     "serving.cli",
     "tfgan_suite.metrics.cli",
 )
-USER_ERRORS = (ValueError, KeyError, OSError)  # OSError covers FileNotFound/FileExists/Permission
-EXIT_USER_ERROR = 2
-EXIT_INTERNAL_ERROR = 1
-EXIT_INTERRUPTED = 130
 
 
 # Every numeric option of every sub-command is a count, size, version, port or interval, so it
@@ -118,27 +115,13 @@ def quiet_start_up():
         os.close(devnull)
 
 
-def user_error_types():
-    """The exceptions a user's input causes, which get one line instead of a traceback."""
-    from serving.errors import ServingError
-    from tfgan_suite.training import TrainingDiverged
-
-    import grpc
-
-    return USER_ERRORS + (ServingError, grpc.RpcError, TrainingDiverged)
-
-
-def describe(error):
-    """The message of an exception as a user should read it."""
-    import grpc
-
-    if isinstance(error, grpc.RpcError) and hasattr(error, "code"):
-        return f"{error.code().name}: {error.details()}"
-    if isinstance(error, KeyError) and error.args and isinstance(error.args[0], str):
-        return error.args[0]  # str(KeyError) would quote it
-    if isinstance(error, OSError) and error.filename and error.strerror:
-        return f"{error.strerror}: {error.filename}"
-    return str(error) or type(error).__name__
+def parse_and_run(argv):
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as stop:  # a usage error (printed) or --help: a status, for callers of main
+        return stop.code
+    args.argv = argv  # train's NaN message repeats the command
+    return args.func(args)
 
 
 def main(argv=None):
@@ -146,26 +129,9 @@ def main(argv=None):
     verbose = "--verbose" in argv
     if not verbose:
         quiet_tensorflow()
-    try:
-        try:
-            args = build_parser().parse_args(argv)
-        except SystemExit as stop:  # a usage error (printed) or --help: a status, for callers of main
-            return stop.code
-        args.argv = argv  # train's NaN message repeats the command
-        return args.func(args)
-    except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except Exception as error:  # noqa: BLE001  (the one top-level handler)
-        if verbose:
-            traceback.print_exc()
-        message = " ".join(describe(error).split())  # one line, whatever the exception holds
-        if isinstance(error, user_error_types()):
-            print(f"error: {message}", file=sys.stderr)
-            return EXIT_USER_ERROR
-        print(f"error: internal error, {type(error).__name__}: {message} (please report it; "
-              "--verbose shows the traceback)", file=sys.stderr)
-        return EXIT_INTERNAL_ERROR
+    from tfgan_suite.training import TrainingDiverged
+
+    return run_cli(parse_and_run, argv, user_errors=(TrainingDiverged,), verbose=verbose)
 
 
 if __name__ == "__main__":
