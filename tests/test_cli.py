@@ -132,13 +132,15 @@ def test_unexpected_exceptions_are_one_line_too_and_exit_1(capsys, monkeypatch):
 
 
 def test_options_follow_create_and_init_through_their_keyword_arguments():
-    # gan: width from create, n_critic and loss (None: non-saturating) from LatentGAN's __init__,
+    # gan: width from create, n_critic and loss (the class's defaults) from LatentGAN's __init__,
     # the EMA options from the core's.
     assert {n: d for n, d, _ in variant_options(get_variant("gan"))} == {
-        "latent_dim": 64, "width": 128, "loss": None, "n_critic": 1, "ema_decay": None,
-        "ema_start": 0}
-    # A default of None stands for the class's value: WGAN's critic steps.
-    assert dict((n, d) for n, d, _ in variant_options(get_variant("wgan")))["n_critic"] == 5
+        "latent_dim": 64, "width": 128, "loss": "non_saturating", "n_critic": 1,
+        "ema_decay": None, "ema_start": 0}
+    # A default of None stands for the class's value: WGAN's critic steps; WGAN's paper fixes
+    # its loss, so `loss` is not offered.
+    wgan_options = dict((n, d) for n, d, _ in variant_options(get_variant("wgan")))
+    assert wgan_options["n_critic"] == 5 and "loss" not in wgan_options
     # The run sets these; they are accepted by the builder but not offered to --set.
     assert {"num_classes", "seed"} <= set(accepted_parameters(get_variant("cgan")))
     assert parse_set(["loss=hinge", "gamma=0.75", "stall_patience=null", "coding=-1-1-0"]) == {

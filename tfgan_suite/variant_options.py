@@ -82,13 +82,16 @@ def _meaning(cls, name):
 
 def variant_options(cls):
     """[(name, default, meaning)] of the options a user sets with `--set`, in the code's order.
-    A default of None that the class overrides as an attribute (e.g. `n_critic`) shows that value."""
+    A default of None that the class overrides as an attribute, `name` or `default_<name>` (e.g.
+    `n_critic`, `default_loss`), shows that value; options the variant's paper fixes are left out."""
     options = []
     for name, default in accepted_parameters(cls).items():
-        if name in SET_BY_THE_RUN:
+        if name in SET_BY_THE_RUN or name in cls.fixed_options():
             continue
-        if default is None and getattr(cls, name, None) is not None and not callable(getattr(cls, name)):
-            default = getattr(cls, name)
+        for attribute in (name, f"default_{name}"):
+            value = getattr(cls, attribute, None)
+            if default is None and value is not None and not callable(value):
+                default = value
         options.append((name, default, _meaning(cls, name)))
     return options
 

@@ -170,6 +170,12 @@ class AdversarialModel(keras.Model):
         """The first served network on `inputs`."""
         return self.run(next(iter(self.inference_networks().values())), inputs, training)
 
+    @classmethod
+    def fixed_options(cls):
+        """Constructor options this variant refuses because its paper fixes them (`tfgan-suite
+        list --options` leaves them out)."""
+        return ()
+
     # ----- compile ----------------------------------------------------------------------------
 
     def phases(self):

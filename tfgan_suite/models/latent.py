@@ -32,6 +32,7 @@ class LatentGAN(AdversarialModel):
     input_kind = "latent"
     n_critic = 1             # discriminator steps per generator step, unless the constructor says
     takes_loss = False       # True: the adversarial loss is chosen by name (`loss`)
+    default_loss = "non_saturating"
     critic_normalization = "batch"   # the DCGAN discriminator's normalization: "batch", "layer", None
     discriminator_kind = "scores"    # "scores": D(x) is a score; "autoencoder": D(x) reconstructs x
     autoencoder_code_dim = {"images": 64, "points": 2}  # BEGAN's h = 64; a 2-D code for points
@@ -52,8 +53,12 @@ class LatentGAN(AdversarialModel):
         if loss is not None and not self.takes_loss:
             raise ValueError(f"{self.variant} trains with its paper's own loss; it takes no loss "
                              "option (gan, dcgan and the conditional variants do).")
-        self.adversarial_loss = loss or "non_saturating"
+        self.adversarial_loss = loss or self.default_loss
         losses.adversarial_losses(self.adversarial_loss)  # one clear error naming the valid losses
+
+    @classmethod
+    def fixed_options(cls):
+        return () if cls.takes_loss else ("loss",)
 
     @classmethod
     def create(cls, image_shape, latent_dim=64, num_classes=None, width=64, **kwargs):
