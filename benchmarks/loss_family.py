@@ -39,7 +39,8 @@ VARIANTS = [
     ("gan", {}), ("dcgan", {}), ("gan", {"loss": "hinge"}),
     ("lsgan", {}), ("lsgan", {"coding": "-1-1-0"}),
     ("fgan", {"divergence": "kl"}), ("fgan", {"divergence": "jensen_shannon"}),
-    ("fgan", {"divergence": "squared_hellinger"}),
+    ("fgan", {"divergence": "squared_hellinger"}), ("fgan", {"divergence": "pearson"}),
+    ("fgan", {"divergence": "reverse_kl"}), ("fgan", {"divergence": "total_variation"}),
     ("wgan", {}), ("wgan_gp", {}), ("ebgan", {}), ("began", {}), ("began", {"gamma": 1.0}),
 ]
 

@@ -1,7 +1,8 @@
-"""EBGAN and BEGAN on MNIST: every digit present by the shipped classifier and a classifier-FID
-under a stated bound, a bar that a collapsed generator (too few classes) and a mode-free one
-(noise: FID far above the bound) both fail. Their bars are here rather than on the ring of
-8 Gaussians; tests/test_loss_family_ring.py says why.
+"""EBGAN on MNIST: every digit present by the shipped classifier and a classifier-FID under a
+stated bound, a bar that a collapsed generator (too few classes) and a mode-free one (noise: FID
+far above the bound) both fail. Its bar is here rather than on the ring of 8 Gaussians;
+tests/test_loss_family_ring.py says why. BEGAN misses this bar (README, "Quality bars"), narrowly
+and at five times the budget, so it has no test here: benchmarks/loss_family.py measures it.
 
 Budget: the embedded MNIST (10k images, the reference set too), batches of 64, each variant's
 networks at width 16, latent 32, each paper's optimizer; 1000 samples scored.
@@ -71,18 +72,3 @@ def test_ebgan_meets_the_mnist_bar(mnist_bar):
     fid, shares = mnist_bar(trained("ebgan", 1500))
     print(json.dumps({"variant": "ebgan", "FID[mnist-classifier]": fid, "class_shares": shares.tolist()}))
     assert fid <= 220 and shares.min() >= MIN_CLASS_SHARE
-
-
-@pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="BEGAN misses the bar on the players/phases base: FID 182, "
-                   "4 of 1000 samples a 6 (README)")
-def test_began_meets_the_mnist_bar_at_gamma_1(mnist_bar):
-    """Bar: FID <= 230 and every digit present, after 5000 steps at gamma = 1 (the top of the
-    paper's diversity ratio range, k_t with lambda_k 0.001, Adam(1e-4, 0.5)). At the paper's
-    gamma = 0.5 BEGAN settles on thin "1"s (FID 434 after 1500 steps); at gamma = 1 after 1500
-    steps it still misses 5 digits (FID 343). Measured before the players/phases base: seed 0:
-    FID 183, rarest digit 11 of 1000 samples (a 6); seed 1: FID 177, rarest 5. On that base,
-    seed 0: FID 182, rarest 4 (a 6): below the bar, a strict expected failure."""
-    fid, shares = mnist_bar(trained("began", 5000, gamma=1.0))
-    print(json.dumps({"variant": "began", "FID[mnist-classifier]": fid, "class_shares": shares.tolist()}))
-    assert fid <= 230 and shares.min() >= MIN_CLASS_SHARE
