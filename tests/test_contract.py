@@ -13,6 +13,8 @@ from tfgan_suite.distribute import make_strategy
 
 IMAGE_SHAPE = (28, 28, 1)
 IMAGE_SHAPE_B = (28, 28, 3)  # image-to-image variants: domain B differs in channels from A
+# Shorter graphs to trace (faster tests); CycleGAN's pool of 4 fills and swaps within the 2 steps.
+TINY_OPTIONS = {"cyclegan": dict(generator_options={"residual_blocks": 1}, pool_size=4)}
 CLASSES = 10
 GLOBAL_BATCH, STEPS, CAP = 8, 2, 6
 VARIANTS = sorted(tfgan_suite.VARIANTS)
@@ -26,7 +28,8 @@ def options(variant):
     """Tiny settings every latent variant accepts (latent_dim 16 leaves room for InfoGAN's codes);
     image-to-image variants take the two domains' shapes."""
     if translates(variant):
-        return dict(image_shape=IMAGE_SHAPE, image_shape_b=IMAGE_SHAPE_B, width=4)
+        return dict(image_shape=IMAGE_SHAPE, image_shape_b=IMAGE_SHAPE_B, width=4,
+                    **TINY_OPTIONS.get(variant, {}))
     conditional = tfgan_suite.get_variant(variant).requires_labels
     return dict(image_shape=IMAGE_SHAPE, latent_dim=16, width=4,
                 num_classes=CLASSES if conditional else None)

@@ -21,7 +21,8 @@ a pair of model variables (images and fill count), saved in `.keras` files and c
 Adam(2e-4, beta_1 = 0.5); the rate stays constant for `constant_steps` then decays linearly to 0
 over `decay_steps` (the paper: 100 + 100 epochs; the defaults are that for horse2zebra's ~1,000
 images at batch 1); the schedule reads the optimizer's step count, restored by `--resume`.
-Networks: the ResNet generator and the PatchGAN (`tfgan_suite.networks.image_to_image`).
+Networks: the ResNet generator (`generator_options={"residual_blocks": n}` changes its depth)
+and the PatchGAN (`tfgan_suite.networks.image_to_image`).
 """
 
 import keras
@@ -150,11 +151,13 @@ class CycleGAN(ImageToImageGAN):
         if not self.pools:
             return fakes
         pool = self.pools[domain]
+        rows = ops.shape(fakes)[0]
         gather = lambda values: self.global_batch(values)[0]
-        swap = gather(self.noise(f"pool_swap_{domain}", (), "uniform"))
-        index = gather(self.noise(f"pool_index_{domain}", (), "uniform", 0, pool.size, "int32"))
+        swap = gather(self.noise(f"pool_swap_{domain}", (), "uniform", batch_size=rows))
+        index = gather(self.noise(f"pool_index_{domain}", (), "uniform", 0, pool.size, "int32",
+                                  batch_size=rows))
         everyone, offset = self.global_batch(fakes)
-        return pool.query(everyone, swap, index)[offset:offset + ops.shape(fakes)[0]]
+        return pool.query(everyone, swap, index)[offset:offset + rows]
 
     def discriminator_loss(self, a, b):
         fake_b = self.pooled("b", tf.stop_gradient(self.run(self.generator_ab, a, True)))

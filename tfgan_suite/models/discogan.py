@@ -30,8 +30,8 @@ class DiscoGAN(ImageToImageGAN):
     extra_metrics = ("reconstruction_loss",)
 
     @classmethod
-    def make_generator(cls, shape_in, channels_out, width):
-        return UNetGenerator(shape_in, channels_out, filters=width, skips=False)
+    def make_generator(cls, shape_in, channels_out, width, **options):
+        return UNetGenerator(shape_in, channels_out, filters=width, skips=False, **options)
 
     @classmethod
     def make_discriminator(cls, shape, other_shape, width):

@@ -36,8 +36,8 @@ class DualGAN(ImageToImageGAN):
         self.clip_value = float(clip_value)
 
     @classmethod
-    def make_generator(cls, shape_in, channels_out, width):
-        return UNetGenerator(shape_in, channels_out, filters=width)
+    def make_generator(cls, shape_in, channels_out, width, **options):
+        return UNetGenerator(shape_in, channels_out, filters=width, **options)
 
     def phases(self):
         return (Phase("d_loss", ("discriminator_a", "discriminator_b"), "discriminator_loss",

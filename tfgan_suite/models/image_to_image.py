@@ -46,23 +46,26 @@ class ImageToImageGAN(AdversarialModel):
             raise ValueError(f"n_critic must be in [1, {MAX_REPEAT}]; got {n_critic}.")
 
     @classmethod
-    def create(cls, image_shape, image_shape_b=None, width=64, **kwargs):
+    def create(cls, image_shape, image_shape_b=None, width=64, generator_options=None, **kwargs):
         """The variant's networks for domain A images of `image_shape` and domain B images of
-        `image_shape_b` (default: A's), `width` the first layer's filters of every network."""
+        `image_shape_b` (default: A's), `width` the first layer's filters of every network;
+        `generator_options`: more keyword arguments of both generators (e.g. {"residual_blocks": 2}
+        for CycleGAN's ResNet)."""
         shape_a = tuple(int(d) for d in image_shape)
         shape_b = shape_a if image_shape_b is None else tuple(int(d) for d in image_shape_b)
         if len(shape_a) != 3 or len(shape_b) != 3:
             raise ValueError(f"{cls.variant} translates images (H, W, C); got domains of shape "
                              f"{shape_a} and {shape_b}.")
-        return cls.create_built(cls.make_generator(shape_a, shape_b[-1], width),
-                                cls.make_generator(shape_b, shape_a[-1], width),
+        options = dict(generator_options or {})
+        return cls.create_built(cls.make_generator(shape_a, shape_b[-1], width, **options),
+                                cls.make_generator(shape_b, shape_a[-1], width, **options),
                                 cls.make_discriminator(shape_a, shape_b, width),
                                 cls.make_discriminator(shape_b, shape_a, width),
                                 shape_a, shape_b, **kwargs)
 
     @classmethod
-    def make_generator(cls, shape_in, channels_out, width):
-        return ResNetGenerator(shape_in, channels_out, filters=width)
+    def make_generator(cls, shape_in, channels_out, width, **options):
+        return ResNetGenerator(shape_in, channels_out, filters=width, **options)
 
     @classmethod
     def make_discriminator(cls, shape, other_shape, width):

@@ -30,8 +30,8 @@ class Pix2Pix(ImageToImageGAN):
         self.l1_weight = float(l1_weight)
 
     @classmethod
-    def make_generator(cls, shape_in, channels_out, width):
-        return UNetGenerator(shape_in, channels_out, filters=width)
+    def make_generator(cls, shape_in, channels_out, width, **options):
+        return UNetGenerator(shape_in, channels_out, filters=width, **options)
 
     @classmethod
     def make_discriminator(cls, shape, other_shape, width):
