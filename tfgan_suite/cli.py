@@ -16,6 +16,7 @@ import traceback
 # Each module exposes `register(subparsers)`, adding its sub-commands with `set_defaults(func=...)`.
 COMMAND_MODULES = (
     "tfgan_suite.commands",
+    "tfgan_suite.translate_cli",
     "export.cli",
     "serving.cli",
     "tfgan_suite.metrics.cli",
