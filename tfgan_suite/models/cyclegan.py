@@ -10,13 +10,13 @@ Full objective (eq. 3), with the least-squares adversarial loss of sec. 4 (Mao e
 lambda = 10 (`cycle_weight`); the identity weight 0.5 lambda (`identity_weight`), used only when
 the domains have the same shape (G_ab(b) needs B images G_ab can take).
 
-The discriminators see fakes from a history pool of the last 50 generated images per domain
-(sec. 4, after Shrivastava et al. 2017), as in the official ImagePool: each generated image
-either fills the pool (until 50 are stored) or, with probability 0.5, is swapped for a stored one
-that D sees instead. The pool is ONE GLOBAL pool per domain: the fakes of every replica are
-gathered, run through it in order with named noise drawn for the global batch, and each replica
-takes back its rows; every replica computes the same pool, so 1 and N replicas train alike. It is
-a pair of model variables (images and fill count), saved in `.keras` files and checkpoints.
+The discriminators see fakes from a history pool of the last 50 (`pool_size`, 0 for none) generated
+images per domain (sec. 4, after Shrivastava et al. 2017), as in the official ImagePool: each
+generated image either fills the pool (until 50 are stored) or, with probability 0.5, is swapped
+for a stored one that D sees instead. The pool is ONE GLOBAL pool per domain: the fakes of every
+replica are gathered, run through it in order with named noise drawn for the global batch, and each
+replica takes back its rows; every replica computes the same pool, so 1 and N replicas train alike.
+It is a pair of model variables (images and fill count), saved in `.keras` files and checkpoints.
 
 Adam(2e-4, beta_1 = 0.5); the rate stays constant for `constant_steps` then decays linearly to 0
 over `decay_steps` (the paper: 100 + 100 epochs; the defaults are that for horse2zebra's ~1,000

@@ -7,9 +7,10 @@ Translation" (ICCV; arXiv:1704.02510). This follows the PAPER (sec. 3), not the 
                        - D_V(G_A(u)) - D_U(G_B(v))
 Here U = domain A, V = domain B, G_A = generator_ab, G_B = generator_ba. lambda_U = lambda_V
 (`reconstruction_weight`) = 100, the low end of the paper's [100, 1000]. As in WGAN, the critics
-take `n_critic` = 2 steps (each followed by clipping their weights to [-c, c], c = 0.01) before one
-generator step; RMSProp with learning rate 5e-5 for all four networks. Networks: U-Net generators
-and PatchGAN critics (sec. 3.1: "the same network architecture as in pix2pix").
+take `n_critic` = 2 steps, each followed by clipping their weights to [-c, c] (c = 0.01,
+`clip_value`), before one generator step; RMSProp with learning rate 5e-5 for all four networks.
+Networks: U-Net generators and PatchGAN critics (sec. 3.1: "the same network architecture as in
+pix2pix").
 """
 
 import keras
@@ -60,8 +61,10 @@ class DualGAN(ImageToImageGAN):
     def discriminator_loss(self, a, b):
         fake_b = ops.stop_gradient(self.run(self.generator_ab, a, True))
         fake_a = ops.stop_gradient(self.run(self.generator_ba, b, True))
-        critic = lambda domain, real, fake: (self.per_example(self.discriminate(domain, fake, training=True))
-                                             - self.per_example(self.discriminate(domain, real, training=True)))
+        def critic(domain, real, fake):
+            score = lambda images: self.per_example(self.discriminate(domain, images, training=True))
+            return score(fake) - score(real)
+
         return {"d_loss": critic("a", a, fake_a) + critic("b", b, fake_b)}
 
     def clip_critics(self):

@@ -48,9 +48,9 @@ class ImageToImageGAN(AdversarialModel):
     @classmethod
     def create(cls, image_shape, image_shape_b=None, width=64, generator_options=None, **kwargs):
         """The variant's networks for domain A images of `image_shape` and domain B images of
-        `image_shape_b` (default: A's), `width` the first layer's filters of every network;
-        `generator_options`: more keyword arguments of both generators (e.g. {"residual_blocks": 2}
-        for CycleGAN's ResNet)."""
+        `image_shape_b` (default: A's). The first layer of every network has `width` filters.
+        The generators take more keyword arguments from `generator_options` (e.g.
+        {"residual_blocks": 2} for CycleGAN's ResNet)."""
         shape_a = tuple(int(d) for d in image_shape)
         shape_b = shape_a if image_shape_b is None else tuple(int(d) for d in image_shape_b)
         if len(shape_a) != 3 or len(shape_b) != 3:
