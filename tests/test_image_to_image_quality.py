@@ -4,9 +4,9 @@ content kept (the shipped MNIST classifier's accuracy on translations), style ch
 against the known style map, well below the untrained model's), cycle-consistent, history pool
 carried over by the resume, and a (input, translation, reconstruction) grid per epoch.
 
-Measured: this test at 2 x 200 steps: class accuracy 0.99 (A -> B -> inverse) and 0.98 (B -> A);
-error vs truth 0.084 / 0.110, the untrained model's 0.52 / 0.85 (6.2x, 7.7x); cycle L1 0.067 /
-0.068, the untrained model's 0.84 / 0.52. benchmarks/image_to_image.py at 400 steps (another
+Measured, this test: class accuracy 0.98 (A -> B -> inverse) and 0.98 (B -> A); error vs truth
+0.082 / 0.085, the untrained model's 0.55 / 0.72 (6.7x, 8.5x); cycle L1 0.067 / 0.075, the
+untrained model's 0.71 / 0.55 (at 2 x 200 steps: 0.99 / 0.98, 6.2x / 7.7x, 0.067 / 0.068). benchmarks/image_to_image.py at 400 steps (another
 initialisation): 0.97 / 0.96, 3.7x / 3.9x, cycle L1 0.07. An untrained model scores about 0.1
 accuracy and fails every bar.
 """
