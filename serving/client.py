@@ -99,9 +99,13 @@ class GeneratorClient:
             inputs["labels"] = np.asarray(labels, np.int32)
         return self.predict("serving_default", inputs)["images"]
 
-    def translate(self, images):
-        """Image-to-image models: translated images for `images` [N, H, W, C] in [-1, 1]."""
-        return self.predict("serving_default", {"images": np.asarray(images, np.float32)})["images"]
+    def translate(self, images, direction="a2b"):
+        """Image-to-image models: `images` [N, H, W, C] in [-1, 1] of domain A ("a2b") or B
+        ("b2a") translated to the other domain, by the `translate_<direction>` signature."""
+        if direction not in ("a2b", "b2a"):
+            raise ValueError(f"direction must be 'a2b' or 'b2a'; got {direction!r}")
+        return self.predict(f"translate_{direction}",
+                            {"images": np.asarray(images, np.float32)})["images"]
 
     def _sample(self, signature, output, n, seed, labels):
         inputs = {"num_samples": np.int32(n), "seed": np.int32(seed)}

@@ -12,13 +12,24 @@ from export import export_generator, read_facts
 from tfgan_suite.distribute import make_strategy
 
 IMAGE_SHAPE = (28, 28, 1)
+IMAGE_SHAPE_B = (28, 28, 3)  # image-to-image variants: domain B differs in channels from A
+# Shorter graphs to trace (faster tests); CycleGAN's pool of 4 fills and swaps within the 2 steps.
+TINY_OPTIONS = {"cyclegan": dict(generator_options={"residual_blocks": 1}, pool_size=4)}
 CLASSES = 10
 GLOBAL_BATCH, STEPS, CAP = 8, 2, 6
 VARIANTS = sorted(tfgan_suite.VARIANTS)
 
 
+def translates(variant):
+    return tfgan_suite.get_variant(variant).input_kind == "image"
+
+
 def options(variant):
-    """Tiny settings every latent variant accepts (latent_dim 16 leaves room for InfoGAN's codes)."""
+    """Tiny settings every latent variant accepts (latent_dim 16 leaves room for InfoGAN's codes);
+    image-to-image variants take the two domains' shapes."""
+    if translates(variant):
+        return dict(image_shape=IMAGE_SHAPE, image_shape_b=IMAGE_SHAPE_B, width=4,
+                    **TINY_OPTIONS.get(variant, {}))
     conditional = tfgan_suite.get_variant(variant).requires_labels
     return dict(image_shape=IMAGE_SHAPE, latent_dim=16, width=4,
                 num_classes=CLASSES if conditional else None)
@@ -38,6 +49,10 @@ def tiny(variant, strategy=None, weights=None):
 
 def data(variant, labels=None, shape=IMAGE_SHAPE, n=GLOBAL_BATCH * STEPS):
     images = np.random.default_rng(0).uniform(-1, 1, (n,) + shape).astype(np.float32)
+    if translates(variant):
+        other = np.random.default_rng(1).uniform(-1, 1, (n,) + IMAGE_SHAPE_B).astype(np.float32)
+        return tf.data.Dataset.from_tensor_slices((images, other)).batch(GLOBAL_BATCH,
+                                                                         drop_remainder=True)
     if labels is None and not tfgan_suite.get_variant(variant).requires_labels:
         return tf.data.Dataset.from_tensor_slices(images).batch(GLOBAL_BATCH, drop_remainder=True)
     labels = np.arange(n) % CLASSES if labels is None else labels
@@ -114,6 +129,13 @@ def test_keras_file_and_every_exported_signature_match_the_model(variant, tmp_pa
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_bad_data_is_rejected_with_a_clear_error(variant):
     model = tiny(variant)
+    if translates(variant):
+        with pytest.raises(ValueError, match=r"Domain A images must be float32 in \[-1, 1\] of "
+                                             r"shape \(28, 28, 1\); got .* \(14, 14, 1\)"):
+            model.fit(data(variant, shape=(14, 14, 1)), verbose=0)
+        with pytest.raises(ValueError, match=r"b2a translates images of shape \[N, 28, 28, 3\]"):
+            model.translate(np.zeros((1,) + IMAGE_SHAPE), direction="b2a")
+        return
     with pytest.raises(ValueError, match=r"take images of shape \(28, 28, 1\); the data has "
                                          r"\(14, 14, 1\)"):
         model.fit(data(variant, shape=(14, 14, 1)), verbose=0)

@@ -162,3 +162,26 @@ def test_export_serves_both_directions_behind_a_batch_cap(trained_and_served):
         with pytest.raises(ServingError) as info:
             client.translate(b)  # domain B images sent to the A -> B signature
         assert info.value.code == grpc.StatusCode.INVALID_ARGUMENT
+
+
+def test_translate_command_over_grpc_and_from_the_keras_file(trained_and_served, tmp_path):
+    from PIL import Image
+
+    from tfgan_suite.cli import main
+
+    model, base, target = trained_and_served
+    pictures = np.random.default_rng(4).integers(0, 256, (2,) + SHAPE_B, dtype=np.uint8)
+    (tmp_path / "in").mkdir()
+    for i, picture in enumerate(pictures):
+        Image.fromarray(picture).save(tmp_path / "in" / f"digit{i}.png")
+    expected = model.translate(pictures / 127.5 - 1.0, "b2a")
+    with GeneratorClient(target, "cycle") as client:
+        np.testing.assert_allclose(client.translate(pictures / 127.5 - 1.0, direction="b2a"),
+                                   expected, atol=1e-5)
+    for name, source in (("served", ["cycle", "--server", target]),
+                         ("file", [str(base / "cycle.keras")])):
+        assert main(["translate", *source, "--input", str(tmp_path / "in"), "--direction", "b2a",
+                     "--out", str(tmp_path / name)]) == 0
+        written = np.stack([np.asarray(Image.open(tmp_path / name / f"digit{i}_b2a.png"))
+                            for i in range(2)])[..., None]
+        np.testing.assert_allclose(written / 127.5 - 1.0, expected, atol=1.01 / 127.5)

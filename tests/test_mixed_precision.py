@@ -67,9 +67,13 @@ def test_unknown_policy_gets_one_clear_error():
         build("gan", "bf16")
 
 
+LATENT_VARIANTS = sorted(name for name, cls in tfgan_suite.VARIANTS.items()
+                         if cls.input_kind == "latent")
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("variant", sorted(tfgan_suite.VARIANTS))
-def test_every_variant_trains_200_steps_in_bfloat16(variant, tmp_path):
+@pytest.mark.parametrize("variant", LATENT_VARIANTS)
+def test_every_latent_variant_trains_200_steps_in_bfloat16(variant, tmp_path):
     model = build(variant, "mixed_bfloat16")
     history = model.fit(batches(variant, 20).repeat(), steps_per_epoch=200, verbose=0).history
     for name, values in history.items():

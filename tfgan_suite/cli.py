@@ -17,6 +17,7 @@ from serving.errors import EXIT_USER_ERROR, run_cli
 # Each module exposes `register(subparsers)`, adding its sub-commands with `set_defaults(func=...)`.
 COMMAND_MODULES = (
     "tfgan_suite.commands",
+    "tfgan_suite.translate_cli",
     "export.cli",
     "serving.cli",
     "tfgan_suite.metrics.cli",

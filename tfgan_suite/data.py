@@ -6,7 +6,9 @@ Sources, in the order they are tried:
 - a local `.npz` (arrays `images`/`x` and optionally `labels`/`y`) or a folder of images (labels from
   sub-folder names);
 - any TFDS name, prepared offline from `manual_dir` when given (the original archives, flat), else
-  downloaded by TFDS.
+  downloaded by TFDS;
+- with `domains` ("unpaired" or "paired"), two domains for image-to-image models: the embedded
+  `mnist_style_pair`, `A,B` sources or an .npz of arrays `a` and `b` (see `two_domains`).
 Images come out float32 in [-1, 1], shuffled, batched with `drop_remainder`, prefetched.
 """
 
@@ -34,10 +36,11 @@ class DatasetInfo:
     image_shape: tuple
     num_classes: int | None
     num_examples: int
+    image_shape_b: tuple | None = None  # two-domain data: domain B's shape (image_shape is A's)
 
 
 def embedded_names():
-    return EMBEDDED_IMAGES + TOY_DISTRIBUTIONS
+    return EMBEDDED_IMAGES + TOY_DISTRIBUTIONS + ("mnist_style_pair",)
 
 
 def read_idx(path):
@@ -183,8 +186,9 @@ def _scaled_with_labels(images, labels):
 
 
 def load_dataset(source, batch_size, split="train", with_labels=False, num_replicas=1,
-                 shuffle=True, seed=0, manual_dir=None, data_dir=None):
-    """(dataset, DatasetInfo): batches of images, or (images, labels) with `with_labels`.
+                 shuffle=True, seed=0, manual_dir=None, data_dir=None, domains=None):
+    """(dataset, DatasetInfo): batches of images, or (images, labels) with `with_labels`, or
+    (domain_a, domain_b) with `domains` "unpaired" or "paired" (image-to-image models).
 
     `batch_size` is the GLOBAL batch: it must divide evenly among `num_replicas`.
     """
@@ -192,6 +196,12 @@ def load_dataset(source, batch_size, split="train", with_labels=False, num_repli
         raise ValueError(
             f"The global batch size {batch_size} must be a positive multiple of the {num_replicas} "
             f"replicas, so every replica gets the same share; try {max(1, batch_size // num_replicas) * num_replicas}.")
+    if domains is not None:
+        from tfgan_suite.two_domains import load_two_domains
+
+        dataset, info = load_two_domains(source, batch_size, domains, split, shuffle, seed,
+                                         manual_dir, data_dir)
+        return _sharded_by_batch(dataset), info
     arrays = load_arrays(source, split)
     if arrays is None:
         dataset, info = _tfds_source(str(source), split, manual_dir, data_dir)
@@ -212,7 +222,11 @@ def load_dataset(source, batch_size, split="train", with_labels=False, num_repli
     dataset = dataset.map(_scaled_with_labels if with_labels else _scaled_images,
                           num_parallel_calls=tf.data.AUTOTUNE)
     dataset = dataset.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+    return _sharded_by_batch(dataset), info
+
+
+def _sharded_by_batch(dataset):
+    """In-memory data has no files to shard by; shard by batch across workers."""
     options = tf.data.Options()
-    # In-memory data has no files to shard by; shard by batch across workers.
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
-    return dataset.with_options(options), info
+    return dataset.with_options(options)

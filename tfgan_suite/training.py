@@ -203,6 +203,17 @@ class SampleGrid(keras.callbacks.Callback):
                      self.model.sample(self.num_samples, seed=self.seed))
 
 
+def _translation_grid(data, domains, out, manual_dir, data_dir, num_images=8):
+    """(input, translation, reconstruction) triples of the first images of each domain, per epoch,
+    in `samples/` and TensorBoard."""
+    from tfgan_suite.translation import TranslationGrid
+
+    examples, _ = load_dataset(data, num_images, domains=domains, shuffle=False,
+                               manual_dir=manual_dir, data_dir=data_dir)
+    images_a, images_b = next(iter(examples))
+    return TranslationGrid(out / "samples", images_a.numpy(), images_b.numpy(), out / "logs")
+
+
 def saved_training_info(out):
     """`training_info` of the run saved in `out/model.keras` ({} if none), read from its config
     without TensorFlow."""
@@ -362,16 +373,19 @@ def train(variant, data="mnist_embedded", epochs=5, batch_size=64, strategy="def
     strategy = make_strategy(strategy)
     # Before the data: the shuffle order depends on the global seed as well as its own.
     keras.utils.set_random_seed(seed)
+    translates = cls.input_kind == "image"
+    domains = ("paired" if cls.paired else "unpaired") if translates else None
     dataset, info = load_dataset(data, batch_size, with_labels=conditional,
                                  num_replicas=strategy.num_replicas_in_sync, seed=seed,
-                                 manual_dir=manual_dir, data_dir=data_dir)
+                                 manual_dir=manual_dir, data_dir=data_dir, domains=domains)
     steps = steps_per_epoch or info.num_examples // batch_size
     # One endless stream of batches (reshuffled each pass, from the seed): a resumed run skips
     # what the run before it consumed and sees exactly the batches an uninterrupted run would.
     dataset = dataset.repeat().skip(start_epoch * steps)
     with strategy.scope():
-        model = build_model(variant, image_shape=info.image_shape, seed=seed,
-                            num_classes=info.num_classes if conditional else None, **options)
+        shapes = (dict(image_shape_b=info.image_shape_b) if translates
+                  else dict(num_classes=info.num_classes if conditional else None))
+        model = build_model(variant, image_shape=info.image_shape, seed=seed, **shapes, **options)
         model.compile()
     checkpoint = RunCheckpoint(out / BACKUP_DIR, learning_rate_scale)
     if start_epoch and start_epoch == finished_epochs(out):  # continuing a finished run
@@ -386,7 +400,8 @@ def train(variant, data="mnist_embedded", epochs=5, batch_size=64, strategy="def
         keras.callbacks.CSVLogger(str(out / "history.csv"), append=True),
         checkpoint,
         keras.callbacks.TensorBoard(str(out / "logs")),
-        SampleGrid(out / "samples"),
+        _translation_grid(data, domains, out, manual_dir, data_dir) if translates
+        else SampleGrid(out / "samples"),
         *extra_callbacks,
     ]
     # With a checkpoint at the last epoch (a kill while model.keras was written) `fit` only

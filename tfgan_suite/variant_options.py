@@ -14,6 +14,7 @@ from pathlib import Path
 # Parameters the training run fills in itself, and the flag that sets each.
 SET_BY_THE_RUN = {
     "image_shape": "--data (the data's shape)",
+    "image_shape_b": "--data (the shape of an image-to-image model's domain B)",
     "num_classes": "--conditional (the data's classes)",
     "seed": "--seed",
     "dtype_policy": "--precision",

@@ -4,7 +4,9 @@ discriminators D_a and D_b, on the core (CycleGAN, DualGAN, DiscoGAN build on it
 Data: batches of `(domain_a, domain_b)` float32 images in [-1, 1] (unpaired: the i-th images of
 the two domains need not correspond). Each step: one update of both generators (`g_loss`), then
 `n_critic` updates of both discriminators (`d_loss`); a variant writes `generator_loss(a, b)` and
-`discriminator_loss(a, b)` (dicts of per-example terms) and may change `phases()`.
+`discriminator_loss(a, b)` (dicts of per-example terms) and may change `phases()`. `create`
+builds the networks for the two domains' shapes: a variant picks them with `make_generator` and
+`make_discriminator`, and says whether it trains on `paired` data (pix2pix) or not.
 
 Served (one signature per direction, so a client needs no direction argument):
 `translate_a2b` (`images` of domain A -> `images` of domain B), `translate_b2a`, and
@@ -18,6 +20,7 @@ from keras import ops
 
 from tfgan_suite.models.base import MAX_REPEAT, AdversarialModel, Phase
 from tfgan_suite.models.signatures import Signature
+from tfgan_suite.networks.image_to_image import PatchDiscriminator, ResNetGenerator
 
 DIRECTIONS = {"a2b": ("generator_ab", "a"), "b2a": ("generator_ba", "b")}  # network, input domain
 
@@ -26,6 +29,7 @@ class ImageToImageGAN(AdversarialModel):
     networks = ("generator_ab", "generator_ba", "discriminator_a", "discriminator_b")
     served_networks = ("generator_ab", "generator_ba")
     input_kind = "image"
+    paired = False  # True: trains on aligned (a_i, b_i) pairs (pix2pix); else unpaired domains
 
     def __init__(self, generator_ab, generator_ba, discriminator_a, discriminator_b, image_shape,
                  image_shape_b=None, n_critic=1, **kwargs):
@@ -41,6 +45,33 @@ class ImageToImageGAN(AdversarialModel):
         if not 1 <= self.n_critic <= MAX_REPEAT:
             raise ValueError(f"n_critic must be in [1, {MAX_REPEAT}]; got {n_critic}.")
 
+    @classmethod
+    def create(cls, image_shape, image_shape_b=None, width=64, generator_options=None, **kwargs):
+        """The variant's networks for domain A images of `image_shape` and domain B images of
+        `image_shape_b` (default: A's). The first layer of every network has `width` filters.
+        The generators take more keyword arguments from `generator_options` (e.g.
+        {"residual_blocks": 2} for CycleGAN's ResNet)."""
+        shape_a = tuple(int(d) for d in image_shape)
+        shape_b = shape_a if image_shape_b is None else tuple(int(d) for d in image_shape_b)
+        if len(shape_a) != 3 or len(shape_b) != 3:
+            raise ValueError(f"{cls.variant} translates images (H, W, C); got domains of shape "
+                             f"{shape_a} and {shape_b}.")
+        options = dict(generator_options or {})
+        return cls.create_built(cls.make_generator(shape_a, shape_b[-1], width, **options),
+                                cls.make_generator(shape_b, shape_a[-1], width, **options),
+                                cls.make_discriminator(shape_a, shape_b, width),
+                                cls.make_discriminator(shape_b, shape_a, width),
+                                shape_a, shape_b, **kwargs)
+
+    @classmethod
+    def make_generator(cls, shape_in, channels_out, width, **options):
+        return ResNetGenerator(shape_in, channels_out, filters=width, **options)
+
+    @classmethod
+    def make_discriminator(cls, shape, other_shape, width):
+        """The discriminator of the domain of `shape` (`other_shape`: the other domain's)."""
+        return PatchDiscriminator(shape, filters=width)
+
     def domain_shape(self, domain):
         return {"a": self.image_shape, "b": self.image_shape_b}[domain]
 
@@ -51,8 +82,21 @@ class ImageToImageGAN(AdversarialModel):
         return ops.zeros((1,) + self.domain_shape(domain))
 
     def build_weights(self):
-        self.discriminator_b(self.generator_ab(self.probe_inputs("generator_ab")))
-        self.discriminator_a(self.generator_ba(self.probe_inputs("generator_ba")))
+        a, b = self.probe_inputs("generator_ab"), self.probe_inputs("generator_ba")
+        self.discriminate("b", self.generator_ab(a), a)
+        self.discriminate("a", self.generator_ba(b), b)
+
+    def discriminate(self, domain, images, source=None, training=False):
+        """The domain's discriminator on `images` (its scores, float32); `source`, the images
+        they were translated from, is for conditional discriminators (pix2pix)."""
+        network = {"a": self.discriminator_a, "b": self.discriminator_b}[domain]
+        return self.run(network, images, training)
+
+    @staticmethod
+    def per_example(values):
+        """The mean over every axis but the batch: per-example pixel errors, or a PatchGAN's
+        per-example score averaged over its patches."""
+        return ops.mean(ops.reshape(values, (ops.shape(values)[0], -1)), axis=1)
 
     # ----- training ---------------------------------------------------------------------------
 
@@ -72,7 +116,8 @@ class ImageToImageGAN(AdversarialModel):
         """(domain_a, domain_b) images, with one clear error for anything else."""
         if not isinstance(data, (tuple, list)) or len(data) != 2:
             raise ValueError(f"This {self.variant} model trains on (domain_a, domain_b) batches of "
-                             "images; load two domains (e.g. load_dataset with two sources).")
+                             "images; load two domains (load_dataset(..., domains="
+                             f"{'paired' if self.paired else 'unpaired'!r})).")
         for domain, images in zip("ab", data):
             if images.dtype != tf.float32 or tuple(images.shape[1:]) != self.domain_shape(domain):
                 raise ValueError(

@@ -1,0 +1,76 @@
+"""DualGAN: Yi, Zhang, Tan & Gong 2017, "DualGAN: Unsupervised Dual Learning for Image-to-Image
+Translation" (ICCV; arXiv:1704.02510). This follows the PAPER (sec. 3), not the official code
+(duxingren14/DualGAN: sigmoid cross-entropy losses and lambda 20):
+
+    critics (WGAN, Arjovsky et al. 2017):  l_d_V = D_V(G_A(u)) - D_V(v),  l_d_U likewise
+    generators:  l_g = lambda_U |u - G_B(G_A(u))|_1 + lambda_V |v - G_A(G_B(v))|_1
+                       - D_V(G_A(u)) - D_U(G_B(v))
+Here U = domain A, V = domain B, G_A = generator_ab, G_B = generator_ba. lambda_U = lambda_V
+(`reconstruction_weight`) = 100, the low end of the paper's [100, 1000]. As in WGAN, the critics
+take `n_critic` = 2 steps, each followed by clipping their weights to [-c, c] (c = 0.01,
+`clip_value`), before one generator step; RMSProp with learning rate 5e-5 for all four networks.
+Networks: U-Net generators and PatchGAN critics (sec. 3.1: "the same network architecture as in
+pix2pix").
+"""
+
+import keras
+from keras import ops
+
+from tfgan_suite.models.base import Phase
+from tfgan_suite.models.image_to_image import ImageToImageGAN
+from tfgan_suite.models.registry import register_variant
+from tfgan_suite.networks.image_to_image import UNetGenerator
+
+
+@register_variant("dualgan")
+class DualGAN(ImageToImageGAN):
+    extra_metrics = ("reconstruction_loss",)
+
+    def __init__(self, generator_ab, generator_ba, discriminator_a, discriminator_b, image_shape,
+                 image_shape_b=None, n_critic=2, reconstruction_weight=100.0, clip_value=0.01,
+                 **kwargs):
+        super().__init__(generator_ab, generator_ba, discriminator_a, discriminator_b, image_shape,
+                         image_shape_b, n_critic=n_critic, **kwargs)
+        if clip_value <= 0:
+            raise ValueError(f"clip_value must be > 0; got {clip_value}.")
+        self.reconstruction_weight = float(reconstruction_weight)
+        self.clip_value = float(clip_value)
+
+    @classmethod
+    def make_generator(cls, shape_in, channels_out, width, **options):
+        return UNetGenerator(shape_in, channels_out, filters=width, **options)
+
+    def phases(self):
+        return (Phase("d_loss", ("discriminator_a", "discriminator_b"), "discriminator_loss",
+                      repeat=self.n_critic, after="clip_critics"),
+                Phase("g_loss", ("generator_ab", "generator_ba"), "generator_loss"))
+
+    def paper_optimizer(self):
+        return keras.optimizers.RMSprop(5e-5)
+
+    def generator_loss(self, a, b):
+        fake_b = self.run(self.generator_ab, a, True)
+        fake_a = self.run(self.generator_ba, b, True)
+        reconstruction = (self.per_example(ops.abs(self.run(self.generator_ba, fake_b, True) - a))
+                          + self.per_example(ops.abs(self.run(self.generator_ab, fake_a, True) - b)))
+        adversarial = -(self.per_example(self.discriminate("b", fake_b, training=True))
+                        + self.per_example(self.discriminate("a", fake_a, training=True)))
+        return {"g_loss": self.reconstruction_weight * reconstruction + adversarial,
+                "reconstruction_loss": reconstruction}
+
+    def discriminator_loss(self, a, b):
+        fake_b = ops.stop_gradient(self.run(self.generator_ab, a, True))
+        fake_a = ops.stop_gradient(self.run(self.generator_ba, b, True))
+        def critic(domain, real, fake):
+            score = lambda images: self.per_example(self.discriminate(domain, images, training=True))
+            return score(fake) - score(real)
+
+        return {"d_loss": critic("a", a, fake_a) + critic("b", b, fake_b)}
+
+    def clip_critics(self):
+        for weight in self.discriminator_a.trainable_variables + self.discriminator_b.trainable_variables:
+            weight.assign(ops.clip(weight, -self.clip_value, self.clip_value))
+
+    def get_config(self):
+        return {**super().get_config(), "reconstruction_weight": self.reconstruction_weight,
+                "clip_value": self.clip_value}
