@@ -49,6 +49,9 @@ BAD_INPUTS = [
     (["train", "gan", "--batch-size", "-4"], "argument --batch-size: must be a positive integer"),
     (["train", "gan", "--steps-per-epoch", "x"], "expected a positive integer, got 'x'"),
     (["train", "gan", "--learning-rate-scale", "0"], "must be a positive number, got 0"),
+    (["train", "cyclegan", "--data", "mnist_style_pair", "--learning-rate-scale", "0.5",
+      "--out", "{tmp}/run"], "--learning-rate-scale multiplies constant learning rates, and "
+     "cyclegan's follow a schedule"),
     (["train", "gan", "--precision", "fp8"], "argument --precision: invalid choice: 'fp8'"),
     (["train", "gan", "--set", "nonsense=1"],
      "gan has no option 'nonsense'. It accepts: ema_decay, ema_start, latent_dim, loss, n_critic, width"),

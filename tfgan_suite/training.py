@@ -81,7 +81,14 @@ def model_optimizers(model):
 def scale_learning_rates(model, factor):
     for optimizer in model_optimizers(model):
         # convert_to_numpy: under a strategy the rate is a MirroredVariable, which float() refuses.
-        optimizer.learning_rate = float(keras.ops.convert_to_numpy(optimizer.learning_rate)) * factor
+        rate = float(keras.ops.convert_to_numpy(optimizer.learning_rate)) * factor
+        try:
+            optimizer.learning_rate = rate
+        except TypeError:  # Keras: a rate that follows a LearningRateSchedule cannot be set
+            raise ValueError(
+                f"--learning-rate-scale multiplies constant learning rates, and {model.variant}'s "
+                f"follow a schedule set by its options (`tfgan-suite list --options "
+                f"{model.variant}`); train without --learning-rate-scale.") from None
 
 
 class RunCheckpoint(keras.callbacks.BackupAndRestore):
@@ -387,6 +394,8 @@ def train(variant, data="mnist_embedded", epochs=5, batch_size=64, strategy="def
                   else dict(num_classes=info.num_classes if conditional else None))
         model = build_model(variant, image_shape=info.image_shape, seed=seed, **shapes, **options)
         model.compile()
+    if learning_rate_scale != 1.0:
+        scale_learning_rates(model, 1.0)  # changes nothing; fails on scheduled rates before the run
     checkpoint = RunCheckpoint(out / BACKUP_DIR, learning_rate_scale)
     if start_epoch and start_epoch == finished_epochs(out):  # continuing a finished run
         model.load_weights(out / MODEL_FILE)
