@@ -124,14 +124,15 @@ def test_dcgan_networks_fit_their_image_size(image_shape, layers):
         tfgan_suite.build_model("dcgan", image_shape=(27, 27, 1))
 
 
-def test_sample_grid_summary_writes_one_image_per_epoch(tmp_path):
-    from tfgan_suite.metrics.callback import SampleGridSummary
+def test_sample_grid_writes_one_png_and_one_tensorboard_image_per_epoch(tmp_path):
+    from tfgan_suite.images import SampleGrid
 
     model = tiny_model("dcgan")
     data = tf.data.Dataset.from_tensor_slices(tiny_images("dcgan", 32)).batch(16)
-    model.fit(data, epochs=2, callbacks=[SampleGridSummary(tmp_path, num_samples=4)], verbose=0)
+    grid = SampleGrid(tmp_path / "png", tmp_path / "logs", num_samples=4)
+    model.fit(data, epochs=2, callbacks=[grid], verbose=0)
     pictures = []
-    for event_file in tmp_path.iterdir():
+    for event_file in (tmp_path / "logs").iterdir():
         for event in tf.compat.v1.train.summary_iterator(str(event_file)):
             for value in event.summary.value:
                 if value.tag == "samples":
@@ -141,3 +142,4 @@ def test_sample_grid_summary_writes_one_image_per_epoch(tmp_path):
     assert [step for step, _ in pictures] == [1, 2]
     assert all(picture.shape == (56, 56, 1) for _, picture in pictures)  # a 2 x 2 grid of 28 x 28
     assert not np.array_equal(pictures[0][1], pictures[1][1])  # the generator trained in between
+    assert sorted(p.name for p in (tmp_path / "png").iterdir()) == ["epoch_001.png", "epoch_002.png"]

@@ -21,7 +21,7 @@ import numpy as np
 
 from tfgan_suite.data import load_dataset
 from tfgan_suite.distribute import make_strategy
-from tfgan_suite.images import save_samples
+from tfgan_suite.images import SampleGrid
 from tfgan_suite.models import build_model, get_variant
 from tfgan_suite.variant_options import check_options, takes_dtype_policy
 
@@ -193,21 +193,6 @@ class StopOnNaN(keras.callbacks.Callback):
             f"{', '.join(sorted(bad))} became {list(bad.values())[0]}. {advice}, or start again "
             f"with other variant options (--overwrite --set KEY=VALUE; `tfgan-suite list --options "
             f"VARIANT` lists them).")
-
-
-class SampleGrid(keras.callbacks.Callback):
-    """Writes `samples/epoch_NNN.png` after every epoch, always from the same latent seed."""
-
-    def __init__(self, directory, num_samples=64, seed=0):
-        super().__init__()
-        self.directory = Path(directory)
-        self.num_samples = num_samples
-        self.seed = seed
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.directory.mkdir(parents=True, exist_ok=True)
-        save_samples(self.directory / f"epoch_{epoch + 1:03d}.png",
-                     self.model.sample(self.num_samples, seed=self.seed))
 
 
 def _translation_grid(data, domains, out, manual_dir, data_dir, num_images=8):
@@ -410,7 +395,7 @@ def train(variant, data="mnist_embedded", epochs=5, batch_size=64, strategy="def
         checkpoint,
         keras.callbacks.TensorBoard(str(out / "logs")),
         _translation_grid(data, domains, out, manual_dir, data_dir) if translates
-        else SampleGrid(out / "samples"),
+        else SampleGrid(out / "samples", out / "logs"),
         *extra_callbacks,
     ]
     # With a checkpoint at the last epoch (a kill while model.keras was written) `fit` only

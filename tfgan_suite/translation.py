@@ -10,14 +10,11 @@
   PNG in the run directory and an image in TensorBoard.
 """
 
-from pathlib import Path
-
-import keras
 import numpy as np
-import tensorflow as tf
 
-from serving.images import image_grid, save_picture
+from serving.images import image_grid
 from tfgan_suite import two_domains
+from tfgan_suite.images import EpochPicture
 
 OTHER = {"a2b": "b2a", "b2a": "a2b"}
 
@@ -80,29 +77,15 @@ def triples_picture(model, images_a, images_b):
     return image_grid(np.stack(rows), columns=3)
 
 
-class TranslationGrid(keras.callbacks.Callback):
-    """After every epoch: `directory/epoch_NNN.png` of `triples_picture` on fixed images of each
-    domain, and with `log_dir` the same picture in TensorBoard ("translations")."""
+class TranslationGrid(EpochPicture):
+    """After every epoch, `triples_picture` on fixed images of each domain (`EpochPicture`:
+    `directory/epoch_NNN.png`, with `log_dir` the TensorBoard image "translations")."""
+
+    tag = "translations"
 
     def __init__(self, directory, images_a, images_b, log_dir=None):
-        super().__init__()
-        self.directory = Path(directory)
+        super().__init__(directory, log_dir)
         self.images = (np.asarray(images_a, np.float32), np.asarray(images_b, np.float32))
-        self.log_dir = log_dir
-        self._writer = None
 
-    def on_epoch_end(self, epoch, logs=None):
-        picture = triples_picture(self.model, *self.images)
-        self.directory.mkdir(parents=True, exist_ok=True)
-        save_picture(self.directory / f"epoch_{epoch + 1:03d}.png", picture)
-        if self.log_dir:
-            if self._writer is None:
-                self._writer = tf.summary.create_file_writer(str(self.log_dir))
-            with self._writer.as_default(step=epoch + 1):
-                tf.summary.image("translations", picture[None])
-            self._writer.flush()
-
-    def on_train_end(self, logs=None):
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
+    def picture(self):
+        return triples_picture(self.model, *self.images)

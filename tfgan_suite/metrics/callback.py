@@ -4,8 +4,6 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from serving.images import image_grid
-from tfgan_suite.images import scatter_image
 from tfgan_suite.metrics.evaluate import METRICS, evaluate_images, parse_metrics, sample_batches
 from tfgan_suite.metrics.extractors import get_extractor
 from tfgan_suite.metrics.reference import reference_features
@@ -76,33 +74,6 @@ class EvaluationCallback(keras.callbacks.Callback):
                 for name, value in results.items():
                     tf.summary.scalar(f"evaluation/{name}", value)
             self._writer.flush()
-
-    def on_train_end(self, logs=None):
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
-
-
-class SampleGridSummary(keras.callbacks.Callback):
-    """After every epoch, a grid of `num_samples` samples (2-D points: a scatter plot) goes to
-    TensorBoard as the image "samples" in `log_dir`; always from the same `seed`, so successive
-    epochs show the same latents."""
-
-    def __init__(self, log_dir, num_samples=64, seed=0):
-        super().__init__()
-        self.log_dir = log_dir
-        self.num_samples = num_samples
-        self.seed = seed
-        self._writer = None
-
-    def on_epoch_end(self, epoch, logs=None):
-        samples = np.asarray(self.model.sample(self.num_samples, seed=self.seed))
-        picture = image_grid(samples) if samples.ndim == 4 else scatter_image(samples)
-        if self._writer is None:
-            self._writer = tf.summary.create_file_writer(str(self.log_dir))
-        with self._writer.as_default(step=epoch + 1):
-            tf.summary.image("samples", picture[None])
-        self._writer.flush()
 
     def on_train_end(self, logs=None):
         if self._writer is not None:
