@@ -5,5 +5,6 @@ from tfgan_suite.models.latent import LatentGAN
 from tfgan_suite.models.registry import VARIANTS, build_model, get_variant
 from tfgan_suite.models import (  # noqa: F401  (registers the variants)
     acgan, began, cgan, dcgan, ebgan, fgan, gan, icgan, infogan, lsgan, wgan, wgan_gp)
+from tfgan_suite.models import biggan, sagan, sngan, ssgan  # noqa: F401  (the architecture family)
 
 __all__ = ["AdversarialModel", "LatentGAN", "Phase", "VARIANTS", "build_model", "get_variant"]
