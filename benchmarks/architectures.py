@@ -1,9 +1,9 @@
 """The modern-architecture family against DCGAN on Fashion-MNIST, on one budget.
 
-    python benchmarks/architectures.py [--steps 600] [--only dcgan,sngan,...] [--markdown]
+    python -m benchmarks.architectures [--steps 600] [--only dcgan,sngan,...] [--markdown]
 
 Every variant trains on Fashion-MNIST (TFDS, prepared offline from the original archives in the
-`shared/datasets/fashion_mnist` folder beside the checkout) for the same number of batches of 64
+`shared/datasets/fashion_mnist` folder beside the checkout, or under `--datasets`) for the same number of batches of 64
 real images (the same images seen; D and G steps per batch are each paper's), with `width` 32
 and a 64-d latent, and is measured with the shipped `fashion_mnist-classifier` on 2000 samples
 against 2000 real test images:
@@ -45,16 +45,16 @@ EVAL = 2000
 TRUNCATIONS = (0.0, 2.0, 1.0, 0.5, 0.25)
 
 
-def fashion(split, with_labels, batch_size, data_dir):
+def fashion(split, with_labels, batch_size, data_dir, datasets=DATASETS):
     return load_dataset(DATA, batch_size, split=split, with_labels=with_labels, seed=0,
-                        manual_dir=DATASETS / DATA, data_dir=data_dir)
+                        manual_dir=Path(datasets) / DATA, data_dir=data_dir)
 
 
-def train(variant, steps, data_dir, seed=0):
+def train(variant, steps, data_dir, datasets, seed=0):
     """(model, CPU seconds of its `fit`)."""
     keras.utils.set_random_seed(seed)
     conditional = tfgan_suite.get_variant(variant).requires_labels
-    dataset, info = fashion("train", conditional, BUDGET["batch_size"], data_dir)
+    dataset, info = fashion("train", conditional, BUDGET["batch_size"], data_dir, datasets)
     model = tfgan_suite.build_model(variant, image_shape=info.image_shape,
                                     num_classes=info.num_classes if conditional else None,
                                     latent_dim=BUDGET["latent_dim"], width=BUDGET["width"],
@@ -119,15 +119,17 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=BUDGET["steps"])
     parser.add_argument("--only", default=",".join(VARIANTS))
     parser.add_argument("--markdown", action="store_true")
+    parser.add_argument("--datasets", default=DATASETS,
+                        help="the folder holding fashion_mnist/ (the original archives)")
     args = parser.parse_args(argv)
     data_dir = tempfile.mkdtemp(prefix="tfds_fashion_")
-    test, _ = fashion("test", False, 500, data_dir)
+    test, _ = fashion("test", False, 500, data_dir, args.datasets)
     real_images = np.concatenate(list(test.take(EVAL // 500).as_numpy_iterator()))
     real = extractors.get_extractor(CLASSIFIER).extract(real_images)[0]
     results = {"budget": {**BUDGET, "steps": args.steps, "data": DATA, "classifier": CLASSIFIER,
                           "eval_samples": EVAL}, "variants": {}}
     for variant in args.only.split(","):
-        model, cpu_seconds = train(variant, args.steps, data_dir)
+        model, cpu_seconds = train(variant, args.steps, data_dir, args.datasets)
         conditional = model.num_classes is not None
         row = {**measure(lambda n, labels: model.sample(n, labels=labels, seed=1), real,
                          conditional),
