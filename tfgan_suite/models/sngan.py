@@ -34,8 +34,9 @@ class SNGAN(LatentGAN):
 
     @classmethod
     def create(cls, image_shape, latent_dim=128, num_classes=None, width=64, **kwargs):
-        """ResNet G and D with `width` channels per block; class-conditional when `num_classes`
-        is given (conditional BN in G, projection D)."""
+        """ResNet G and D with `width` channels per block, z of `latent_dim` values (128 in
+        the paper); class-conditional when `num_classes` is given (conditional BN in G,
+        projection D)."""
         return super().create(image_shape, latent_dim=latent_dim, num_classes=num_classes,
                               width=width, **kwargs)
 

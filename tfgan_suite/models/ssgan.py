@@ -5,8 +5,9 @@ The discriminator has a second, linear head Q_D that predicts the rotation r in 
 degrees of an image x^r (eq. 1):
     L_D = V(G, D) - beta  E_{x ~ P_data} E_r log Q_D(R = r | x^r)
     L_G = -V(G, D) - alpha E_{x ~ P_G}   E_r log Q_D(R = r | x^r)
-with beta = 1.0 for D on real images and alpha = 0.2 for G on generated ones (the paper's
-weights, google/compare_gan ssgan.py), V the hinge loss. Each image gets one rotation drawn
+with beta = 1.0 (`real_rotation_weight`) for D on real images and alpha = 0.2
+(`fake_rotation_weight`) for G on generated ones (the paper's weights, google/compare_gan
+ssgan.py), V the hinge loss. Each image gets one rotation drawn
 uniformly per step (the core's named noise, the same on 1 or N replicas), an unbiased estimate of
 the expectation over r at the cost of one extra D call per side. D's rotation accuracy on the
 real images is logged (`rotation_accuracy`).
