@@ -10,8 +10,8 @@ Networks: the ResNet G and D of app. B (`tfgan_suite.networks.resnet`), scaled t
 Projection Discriminator": conditional BN in G, projection in D).
 Optimisation: setting C of table 1 (sec. 4.1), Adam(2e-4, beta_1=0.5, beta_2=0.999) for both
 networks with n_dis = 1 discriminator step per generator step, batch 64; SN-GAN was robust to it
-(fig. 1), and on 2 CPU cores it gives G five times the updates of the ResNet runs' setting,
-Adam(2e-4, beta_1=0, beta_2=0.9) with n_dis = 5 (`n_critic=5` and `compile(optimizers=...)`).
+(fig. 1), and a step costs a fifth of the D updates of the ResNet runs' setting, Adam(2e-4,
+beta_1=0, beta_2=0.9) with n_dis = 5 (`n_critic=5` and `compile(optimizers=...)` restore it).
 """
 
 import keras
