@@ -136,7 +136,8 @@ def main(argv=None):
                "train_cpu_seconds": round(cpu_seconds, 1),
                "images_seen": args.steps * BUDGET["batch_size"]}
         if model.ema:
-            results[f"{variant}_raw_generator"] = measure(raw_generator_sample(model), real, conditional)
+            results[f"{variant}_raw_generator"] = measure(raw_generator_sample(model), real,
+                                                          conditional)
         if variant == "ssgan":
             row["rotation_accuracy_real"] = rotation_accuracy(model, real_images[:1000])
         results["variants"][variant] = row

@@ -42,9 +42,9 @@ class BigGAN(SAGAN):
     @classmethod
     def create(cls, image_shape, latent_dim=120, num_classes=None, width=64, embedding_dim=32,
                ema_decay=0.999, ema_start=500, **kwargs):
-        """ResNet networks of `width` channels per block, the generator's latent (`latent_dim`
-        values, 120 in the paper) split into hierarchical chunks and its classes embedded in `embedding_dim` values; EMA of G with
-        `ema_decay` from step `ema_start`."""
+        """ResNet networks of `width` channels per block; the generator's latent (`latent_dim`
+        values, 120 in the paper) split into hierarchical chunks, its classes embedded in
+        `embedding_dim` values; EMA of G with `ema_decay` from step `ema_start`."""
         if num_classes is None:
             raise ValueError("biggan is class-conditional: pass num_classes (the data's classes).")
         cls.check_images(image_shape)

@@ -54,8 +54,8 @@ class SNGAN(LatentGAN):
     @classmethod
     def check_images(cls, image_shape):
         if len(image_shape) != 3:
-            raise ValueError(f"{cls.variant} has convolutional ResNet networks: it trains on images "
-                             f"(H, W, C); got data of shape {tuple(image_shape)}.")
+            raise ValueError(f"{cls.variant} has convolutional ResNet networks: it trains on "
+                             f"images (H, W, C); got data of shape {tuple(image_shape)}.")
 
     def paper_optimizer(self):
         return keras.optimizers.Adam(2e-4, beta_1=0.5, beta_2=0.999)

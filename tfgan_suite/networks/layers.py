@@ -2,11 +2,12 @@
 
 - `SpectralDense` / `SpectralConv2D`: spectral normalisation (Miyato et al. 2018,
   arXiv:1802.05957, Algorithm 1): the layer computes with W / sigma(W), sigma estimated by one
-  power iteration per step from a stored vector u. The division happens in `call`, so the gradient flows
-  through sigma (as in the paper and TF-GAN's SAGAN, unlike Keras 3's `SpectralNormalization`,
-  which writes W / sigma back into the kernel under `stop_gradient`). `call` never writes: u moves
-  once per training step (`update_power_iteration`, called by the model after the step's
-  phases), from replica-identical values, so 1 and N replicas keep the same u.
+  power iteration per step from a stored vector u. The division happens in `call`, so the
+  gradient flows through sigma (as in the paper and TF-GAN's SAGAN, unlike Keras 3's
+  `SpectralNormalization`, which writes W / sigma back into the kernel under `stop_gradient`).
+  `call` never writes: u moves once per training step (`update_power_iteration`, called by the
+  model before the step's phases), from replica-identical values, so 1 and N replicas keep the
+  same u.
 - `SelfAttention`: Zhang et al. 2018 (arXiv:1805.08318), eq. 1-3: y = gamma o + x, gamma
   initialised at 0 so the block starts as the identity.
 - `ConditionalBatchNorm`: batch norm without its own affine (synchronised across replicas, so

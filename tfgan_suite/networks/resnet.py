@@ -25,7 +25,7 @@ from keras import layers, ops
 
 from tfgan_suite.networks.dcgan import upsampling_plan
 from tfgan_suite.networks.layers import (ResBlockDown, ResBlockUp, SelfAttention, SpectralDense,
-                                         batch_norm, conv, dense)
+                                         conv, dense)
 
 ROTATIONS = 4  # 0, 90, 180, 270 degrees
 
