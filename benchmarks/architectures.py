@@ -138,15 +138,20 @@ def main(argv=None):
         if model.ema:
             results[f"{variant}_raw_generator"] = measure(raw_generator_sample(model), real,
                                                           conditional)
+            print(json.dumps({f"{variant}_raw_generator": results[f"{variant}_raw_generator"]}),
+                  flush=True)
         if variant == "ssgan":
             row["rotation_accuracy_real"] = rotation_accuracy(model, real_images[:1000])
         results["variants"][variant] = row
         print(json.dumps({variant: row}), flush=True)
         if model.takes_truncation:
-            results["biggan_truncation"] = {
-                str(threshold): measure(lambda n, labels: model.sample(
-                    n, labels=labels, seed=1, truncation=threshold), real, conditional)
-                for threshold in TRUNCATIONS}
+            results["biggan_truncation"] = {}
+            for threshold in TRUNCATIONS:
+                results["biggan_truncation"][str(threshold)] = measure(
+                    lambda n, labels: model.sample(n, labels=labels, seed=1, truncation=threshold),
+                    real, conditional)
+                print(json.dumps({f"truncation {threshold}":
+                                  results["biggan_truncation"][str(threshold)]}), flush=True)
     results["machine"] = {"cpus": os.cpu_count(), "platform": platform.platform(),
                           "python": platform.python_version(), "tensorflow": tf.__version__}
     print(json.dumps(results, indent=2))
