@@ -84,13 +84,15 @@ class GeneratorClient:
         self.close()
 
     # -- generation -----------------------------------------------------------------------
-    def sample(self, n, seed, labels=None):
-        """`n` images drawn from the `sample` signature; the same seed gives the same images."""
-        return self._sample("sample", "images", n, seed, labels)
+    def sample(self, n, seed, labels=None, truncation=None):
+        """`n` images drawn from the `sample` signature; the same seed gives the same images.
+        `truncation`: the threshold of the truncation trick, for models whose signature takes one
+        (0 or None: none)."""
+        return self._sample("sample", "images", n, seed, labels, truncation)
 
-    def sample_png(self, n, seed, labels=None):
+    def sample_png(self, n, seed, labels=None, truncation=None):
         """Like `sample`, as a list of PNG-encoded images (bytes)."""
-        return list(self._sample("sample_png", "images_bytes", n, seed, labels))
+        return list(self._sample("sample_png", "images_bytes", n, seed, labels, truncation))
 
     def generate(self, z, labels=None):
         """Images for the latent vectors `z` [N, latent_dim] (and class `labels` [N] when conditional)."""
@@ -107,13 +109,19 @@ class GeneratorClient:
         return self.predict(f"translate_{direction}",
                             {"images": np.asarray(images, np.float32)})["images"]
 
-    def _sample(self, signature, output, n, seed, labels):
+    def _sample(self, signature, output, n, seed, labels, truncation):
         inputs = {"num_samples": np.int32(n), "seed": np.int32(seed)}
-        if "labels" in self.signatures().get(signature, {}).get("inputs", {}):
+        accepted = self.signatures().get(signature, {}).get("inputs", {})
+        if "labels" in accepted:
             # An empty list asks the model for its default labels (range(n) % num_classes).
             inputs["labels"] = np.asarray([] if labels is None else labels, np.int32)
         elif labels is not None:
             raise ValueError(f"model {self.model!r} is not conditional; it takes no labels")
+        if "truncation" in accepted:
+            inputs["truncation"] = np.float32(truncation or 0.0)
+        elif truncation is not None:
+            raise ValueError(f"model {self.model!r} samples without truncation; it takes no "
+                             "truncation")
         return self.predict(signature, inputs, output_filter=[output])[output]
 
     def predict(self, signature, inputs, output_filter=None):

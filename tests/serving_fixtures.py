@@ -27,6 +27,7 @@ class StandInGAN:
     num_classes: int | None
     variant: str
     input_kind: str = "latent"
+    takes_truncation: bool = False
     image_shape: tuple = IMAGE_SHAPE
     training_info: dict = field(default_factory=dict)
 

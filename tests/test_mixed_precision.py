@@ -81,5 +81,6 @@ def test_every_latent_variant_trains_200_steps_in_bfloat16(variant, tmp_path):
     signatures = tf.saved_model.load(str(export_generator(model, tmp_path, variant))).signatures
     sampled = signatures["sample"](
         num_samples=tf.constant(2), seed=tf.constant(0),
-        **({"labels": tf.constant([0, 1])} if model.num_classes else {}))["images"]
+        **({"labels": tf.constant([0, 1])} if model.num_classes else {}),
+        **({"truncation": tf.constant(0.0)} if model.takes_truncation else {}))["images"]
     assert sampled.dtype == tf.float32 and np.isfinite(sampled.numpy()).all()

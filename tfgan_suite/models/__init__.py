@@ -6,5 +6,6 @@ from tfgan_suite.models.registry import VARIANTS, build_model, get_variant
 from tfgan_suite.models import (  # noqa: F401  (registers the variants)
     acgan, began, cgan, cyclegan, dcgan, discogan, dualgan, ebgan, fgan, gan, icgan, infogan, lsgan,
     pix2pix, wgan, wgan_gp)
+from tfgan_suite.models import biggan, sagan, sngan, ssgan  # noqa: F401  (the architecture family)
 
 __all__ = ["AdversarialModel", "LatentGAN", "Phase", "VARIANTS", "build_model", "get_variant"]

@@ -17,6 +17,7 @@ The core owns what every model shares:
   noise;
 - an optional exponential moving average of the served networks (`ema_decay`), updated after each
   phase that trains them, used by `inference_networks()` (sampling, evaluation, export);
+- spectral normalisation's power iteration, moved once per step (`update_power_iterations`);
 - mixed precision (`dtype_policy`): networks built under the policy, losses and served outputs in
   float32, a loss-scale optimizer per player under "mixed_float16";
 - serialization (`get_config`/`from_config`, compile config with every optimizer).
@@ -35,6 +36,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 from keras import ops
+
+from tfgan_suite.networks.layers import spectral_layers
 
 # A phase's repetitions are unrolled in the step's graph: keep that graph a sane size.
 MAX_REPEAT = 31
@@ -260,6 +263,7 @@ class AdversarialModel(keras.Model):
     def train_step(self, data):
         batch = self.unpack_batch(data)
         step = tf.identity(self.steps_taken)  # this step's number, before any update
+        self.update_power_iterations()
         for phase in self.phases():
             for repetition in range(phase.repeat):
                 if phase.every == 1:
@@ -268,6 +272,13 @@ class AdversarialModel(keras.Model):
                     self._run_on_due_steps(phase, repetition, batch, step)
         self.optimizer.iterations.assign_add(1)
         return {tracker.name: self._loggable(tracker.result()) for tracker in self.trackers}
+
+    def update_power_iterations(self):
+        """Moves every spectrally normalised layer's u one power iteration, once per step before
+        its phases (Miyato et al. 2018, Algorithm 1); the step's calls all use that u."""
+        for network in self.players().values():
+            for layer in spectral_layers(network):
+                layer.update_power_iteration()
 
     def _run_on_due_steps(self, phase, repetition, batch, step):
         """The phase on the steps `phase.every` divides (the same steps on every replica). Under

@@ -9,8 +9,10 @@ each with fresh z (`self.noise("z", ...)`). The adversarial loss is chosen by na
 A variant defines `discriminator_objective(real_scores, fake_scores)` and
 `generator_objective(fake_scores)` (per-example losses of D's outputs), or overrides
 `discriminator_loss` / `generator_loss(images, labels, z)` when it needs more than the scores.
-Served: `serving_default` (z [+ labels] -> images), `sample` (num_samples, seed [+ labels]),
-and `sample_png` for image outputs.
+Served: `serving_default` (z [+ labels] -> images), `sample` (num_samples, seed [+ truncation]
+[+ labels]), and `sample_png` for image outputs. A model that declares `takes_truncation` samples
+with the truncation trick (Brock et al. 2018, sec. 3.1): latent values beyond the threshold are
+resampled, in `model.sample(..., truncation=t)` and as a `truncation` input of the signatures.
 """
 
 import keras
@@ -36,6 +38,7 @@ class LatentGAN(AdversarialModel):
     critic_normalization = "batch"   # the DCGAN discriminator's normalization: "batch", "layer", None
     discriminator_kind = "scores"    # "scores": D(x) is a score; "autoencoder": D(x) reconstructs x
     autoencoder_code_dim = {"images": 64, "points": 2}  # BEGAN's h = 64; a 2-D code for points
+    takes_truncation = False         # True: `sample` and its signatures take a truncation threshold
 
     def __init__(self, generator, discriminator, latent_dim, num_classes=None, n_critic=None,
                  loss=None, **kwargs):
@@ -212,14 +215,38 @@ class LatentGAN(AdversarialModel):
         generator = self.inference_networks()["generator"]
         return self.run(generator, self.generator_inputs(latent, labels), training=False)
 
-    def sample(self, n, labels=None, seed=None):
+    def truncated(self, latent, seed, truncation):
+        """`latent` with every value beyond +-`truncation` resampled from N(0, 1) truncated to
+        [-truncation, truncation] (seed [seed, 1]); values within it are kept, and a threshold of
+        0 leaves the latent as it is (no truncation)."""
+        truncation = tf.cast(truncation, latent.dtype)
+        bound = tf.where(truncation > 0, truncation, tf.ones_like(truncation))
+        replacement = tf.random.stateless_parameterized_truncated_normal(
+            tf.shape(latent), seed=[seed, 1], means=0.0, stddevs=1.0, minvals=-bound, maxvals=bound)
+        # The sampler's float rounding may land a hair beyond the bound.
+        replacement = tf.clip_by_value(replacement, -bound, bound)
+        return tf.where((truncation > 0) & (tf.abs(latent) > truncation), replacement, latent)
+
+    def check_truncation(self, truncation):
+        """`truncation` as a float >= 0 (0: none), or a clear error."""
+        if not self.takes_truncation:
+            raise ValueError(f"This {self.variant} model samples without truncation; do not pass "
+                             "truncation (biggan takes it).")
+        if not np.isscalar(truncation) or not np.isfinite(truncation) or truncation < 0:
+            raise ValueError(f"truncation must be a number >= 0 (e.g. 0.5; 0: no truncation); "
+                             f"got {truncation!r}.")
+        return float(truncation)
+
+    def sample(self, n, labels=None, seed=None, truncation=None):
         """`n` generated images as a numpy array, deterministic for a `seed` (and the same as the
         exported `sample` signature gives). Conditional models take `labels` (default: 0, 1, ...,
-        num_classes-1 repeated)."""
+        num_classes-1 repeated); models that take it, a `truncation` threshold."""
         seed = np.random.randint(2**31 - 1) if seed is None else int(seed)
         labels = self.check_labels(n, labels)
-        return ops.convert_to_numpy(self.generate_for_serving(self.prior_latent(int(n), seed),
-                                                              labels))
+        latent = self.prior_latent(int(n), seed)
+        if truncation is not None:
+            latent = self.truncated(latent, seed, self.check_truncation(truncation))
+        return ops.convert_to_numpy(self.generate_for_serving(latent, labels))
 
     def check_labels(self, n, labels):
         """Validated int32 labels for `n` samples (None for unconditional models)."""
@@ -237,23 +264,31 @@ class LatentGAN(AdversarialModel):
         return labels.astype(np.int32)
 
     def serving_signatures(self, max_batch):
-        """`serving_default`: z [+ labels] -> images; `sample`: num_samples, seed [+ labels] ->
-        images (the draw `sample` makes; empty labels mean its default); `sample_png` for images."""
+        """`serving_default`: z [+ labels] -> images; `sample`: num_samples, seed [+ truncation]
+        [+ labels] -> images (the draw `sample` makes; empty labels mean its default, truncation 0
+        none); `sample_png` for images."""
         conditional = self.num_classes is not None
         labels_spec = (tf.TensorSpec([None], tf.int32, name="labels"),) if conditional else ()
-        count_specs = (signatures.scalar("num_samples"), signatures.scalar("seed"))
+        truncation_spec = ((tf.TensorSpec([], tf.float32, name="truncation"),)
+                           if self.takes_truncation else ())
+        count_specs = (signatures.scalar("num_samples"), signatures.scalar("seed"),
+                       *truncation_spec)
 
         def from_latent(z, labels=None):
             if conditional:
                 labels = signatures.checked_labels(labels, self.num_classes)
             return {"images": self.generate_for_serving(z, labels)}
 
-        def sample(num_samples, seed, labels=None):
+        def sample(num_samples, seed, *optional):
+            options = dict(zip([spec.name for spec in truncation_spec + labels_spec], optional))
             num_samples, seed = signatures.checked_count(num_samples, seed, max_batch)
-            if conditional:
-                labels = signatures.sample_labels(labels, num_samples, self.num_classes)
-            return {"images": self.generate_for_serving(self.prior_latent(num_samples, seed),
-                                                        labels)}
+            latent = self.prior_latent(num_samples, seed)
+            if self.takes_truncation:
+                latent = self.truncated(latent, seed,
+                                        signatures.checked_truncation(options["truncation"]))
+            labels = (signatures.sample_labels(options["labels"], num_samples, self.num_classes)
+                      if conditional else None)
+            return {"images": self.generate_for_serving(latent, labels)}
 
         found = {
             "serving_default": Signature(

@@ -54,6 +54,12 @@ def checked_count(num_samples, seed, cap):
     return num_samples, seed
 
 
+def checked_truncation(truncation):
+    """A truncation threshold >= 0 (0: no truncation), or INVALID_ARGUMENT."""
+    return after_checks(truncation, tf.debugging.assert_non_negative(
+        truncation, message="truncation must be >= 0 (0: no truncation)"))
+
+
 def sample_labels(labels, num_samples, num_classes):
     """The labels of a `sample` call: empty means the default of `model.sample`,
     range(n) % num_classes; otherwise one per sample, each in [0, num_classes)."""

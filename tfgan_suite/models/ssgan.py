@@ -1,0 +1,85 @@
+"""SSGAN: Chen, Zhai, Ritter, Lucic & Houlsby 2019, "Self-Supervised GANs via Auxiliary Rotation
+Loss" (CVPR; arXiv:1811.11212).
+
+The discriminator has a second, linear head Q_D that predicts the rotation r in {0, 90, 180, 270}
+degrees of an image x^r (eq. 1):
+    L_D = V(G, D) - beta  E_{x ~ P_data} E_r log Q_D(R = r | x^r)
+    L_G = -V(G, D) - alpha E_{x ~ P_G}   E_r log Q_D(R = r | x^r)
+with beta = 1.0 (`real_rotation_weight`) for D on real images and alpha = 0.2
+(`fake_rotation_weight`) for G on generated ones (the paper's weights, google/compare_gan
+ssgan.py), V the hinge loss. Each image gets one rotation drawn
+uniformly per step (the core's named noise, the same on 1 or N replicas), an unbiased estimate of
+the expectation over r at the cost of one extra D call per side. D's rotation accuracy on the
+real images is logged (`rotation_accuracy`).
+
+Backbone and optimisation: SNGAN's (`sngan`, as Mimicry builds its SSGAN on its SNGAN): ResNet
+networks, spectral norm in D, hinge loss, and the `sngan` optimiser settings. Prefer data whose
+rotations are unambiguous (Fashion-MNIST rather than MNIST, whose 0, 1 and 8 look alike rotated).
+"""
+
+from keras import ops
+
+from tfgan_suite.models.registry import register_variant
+from tfgan_suite.models.sngan import SNGAN
+from tfgan_suite.networks.resnet import ROTATIONS
+
+
+def rotate(images, rotations):
+    """Each image of `images` [N, H, W, C] (square) turned by rotations[i] * 90 degrees."""
+    turned = [images]
+    for _ in range(ROTATIONS - 1):
+        turned.append(ops.flip(ops.transpose(turned[-1], (0, 2, 1, 3)), axis=1))
+    choice = ops.one_hot(rotations, ROTATIONS, dtype=images.dtype)
+    return sum(choice[:, k, None, None, None] * turned[k] for k in range(ROTATIONS))
+
+
+def rotation_cross_entropy(logits, rotations):
+    """-log Q_D(R = r | x^r), per example."""
+    return ops.sparse_categorical_crossentropy(rotations, logits, from_logits=True)
+
+
+@register_variant("ssgan")
+class SSGAN(SNGAN):
+    rotation_head = True
+    extra_metrics = ("d_adversarial", "d_rotation_loss", "rotation_accuracy",
+                     "g_adversarial", "g_rotation_loss")
+
+    def __init__(self, generator, discriminator, latent_dim, real_rotation_weight=1.0,
+                 fake_rotation_weight=0.2, **kwargs):
+        super().__init__(generator, discriminator, latent_dim, **kwargs)
+        if not getattr(discriminator, "rotation_head", False):
+            raise ValueError("SSGAN's discriminator needs a rotation head "
+                             "(ResNetDiscriminator(..., rotation_head=True)).")
+        self.real_rotation_weight = float(real_rotation_weight)
+        self.fake_rotation_weight = float(fake_rotation_weight)
+
+    def rotated(self, images):
+        """(images, each turned by its own uniformly drawn quarter turn, the turns)."""
+        rotations = self.noise("rotation", (), "uniform", 0, ROTATIONS, "int32",
+                               batch_size=ops.shape(images)[0])
+        return rotate(images, rotations), rotations
+
+    def discriminator_loss(self, images, labels, z):
+        fake = self.generate(z, labels)
+        adversarial = self.discriminator_objective(self.discriminate(images, labels)["logits"],
+                                                   self.discriminate(fake, labels)["logits"])
+        turned, rotations = self.rotated(images)
+        logits = self.discriminate(turned, labels)["rotation_logits"]
+        rotation_loss = rotation_cross_entropy(logits, rotations)
+        accuracy = ops.cast(ops.argmax(logits, axis=-1) == rotations, "float32")
+        return {"d_loss": adversarial + self.real_rotation_weight * rotation_loss,
+                "d_adversarial": adversarial, "d_rotation_loss": rotation_loss,
+                "rotation_accuracy": accuracy}
+
+    def generator_loss(self, images, labels, z):
+        fake = self.generate(z, labels)
+        adversarial = self.generator_objective(self.discriminate(fake, labels)["logits"])
+        turned, rotations = self.rotated(fake)
+        rotation_loss = rotation_cross_entropy(
+            self.discriminate(turned, labels)["rotation_logits"], rotations)
+        return {"g_loss": adversarial + self.fake_rotation_weight * rotation_loss,
+                "g_adversarial": adversarial, "g_rotation_loss": rotation_loss}
+
+    def get_config(self):
+        return {**super().get_config(), "real_rotation_weight": self.real_rotation_weight,
+                "fake_rotation_weight": self.fake_rotation_weight}

@@ -1,0 +1,166 @@
+"""ResNet generator and discriminator of the modern-architecture family (SNGAN, SAGAN, BigGAN,
+SSGAN), scaled to 28-32 px images: the CIFAR-10 networks of Miyato et al. 2018 (app. B), with
+`width` channels in every block (Miyato et al.: 256 in G, 128 in D).
+
+Generator: z -> linear -> s x s x width (s = 7 for 28 px, 4 for 32 px) -> one up block per
+doubling -> BN-ReLU-conv3-tanh. Options, one per paper:
+- `num_classes`: class-conditional batch norm (per-class gain and bias tables; SNGAN/SAGAN);
+- `shared_embedding_dim`: BigGAN's shared class embedding and hierarchical latent (Brock et al.
+  2018, sec. 3 and fig. 15): z is split into one chunk per block plus one for the linear layer,
+  and each block's conditional BN reads [embed(y), its chunk];
+- `spectral`: spectral norm in G too (SAGAN, BigGAN);
+- `attention`: self-attention at the middle resolution (half the image size; SAGAN, BigGAN).
+
+Discriminator: an optimized first block, one down block per halving down to s x s (Miyato et al.
+add two blocks at 8 x 8 for CIFAR-10; left out at this scale), ReLU, global sum pooling phi(x), a
+spectrally normalised linear logit psi(phi(x)).
+Options: `num_classes` (projection, Miyato & Koyama 2018: + embed(y) . phi(x), the embedding a
+spectrally normalised linear map of one-hot y), `attention` (after the first block),
+`rotation_head` (SSGAN: four rotation logits from phi(x); the output becomes a dict).
+"""
+
+import keras
+import numpy as np
+from keras import layers, ops
+
+from tfgan_suite.networks.dcgan import upsampling_plan
+from tfgan_suite.networks.layers import (ResBlockDown, ResBlockUp, SelfAttention, SpectralDense,
+                                         conv, dense)
+
+ROTATIONS = 4  # 0, 90, 180, 270 degrees
+
+
+def _square_size(image_shape):
+    height, width = image_shape[:2]
+    if height != width:
+        raise ValueError(f"The ResNet networks need square images; got {height}x{width}.")
+    return height
+
+
+def latent_chunks(latent_dim, pieces):
+    """Sizes of BigGAN's latent chunks: `latent_dim` split into `pieces` near-equal parts."""
+    if latent_dim < pieces:
+        raise ValueError(f"A hierarchical latent needs latent_dim >= {pieces} (one value per "
+                         f"chunk: the linear layer and each block); got {latent_dim}.")
+    return [int(size) for size in np.diff(np.linspace(0, latent_dim, pieces + 1).round())]
+
+
+@keras.saving.register_keras_serializable(package="tfgan_suite")
+class ResNetGenerator(keras.Model):
+    """z (+ labels) -> image in [-1, 1]; called on z, or on [z, labels] when conditional."""
+
+    def __init__(self, latent_dim, image_shape, width=64, num_classes=None,
+                 shared_embedding_dim=None, spectral=False, attention=False, **kwargs):
+        super().__init__(**kwargs)
+        self.latent_dim = int(latent_dim)
+        self.image_shape = tuple(image_shape)
+        self.width = int(width)
+        self.num_classes = num_classes
+        self.shared_embedding_dim = shared_embedding_dim
+        self.spectral = bool(spectral)
+        self.attention = bool(attention)
+        if shared_embedding_dim is not None and num_classes is None:
+            raise ValueError("A shared class embedding (BigGAN) needs num_classes.")
+        size = _square_size(self.image_shape)
+        steps, self.start_size = upsampling_plan(size)
+        hierarchical = shared_embedding_dim is not None
+        self.chunks = latent_chunks(self.latent_dim, steps + 1) if hierarchical else None
+        if hierarchical:
+            self.shared_embedding = layers.Embedding(num_classes, shared_embedding_dim)
+        self.project = dense(self.start_size * self.start_size * self.width, self.spectral)
+        # Per-class tables (num_classes) or, hierarchical, projections of [embed(y), z chunk].
+        block_classes = None if hierarchical else num_classes
+        self.blocks = [ResBlockUp(self.width, conditional=num_classes is not None,
+                                  num_classes=block_classes, spectral=self.spectral)
+                       for _ in range(steps)]
+        # Attention after the block whose output is half the image size.
+        self.attention_after = steps - 2 if self.attention else None
+        self.self_attention = SelfAttention(self.spectral) if self.attention else None
+        self.out_norm = layers.BatchNormalization(synchronized=True, momentum=0.9, epsilon=1e-5)
+        self.to_image = conv(self.image_shape[-1], 3, self.spectral)
+
+    def call(self, inputs, training=False):
+        if self.num_classes is None:
+            z, labels = inputs, None
+        else:
+            if not isinstance(inputs, (list, tuple)) or len(inputs) != 2:
+                raise ValueError(f"This generator is conditional on {self.num_classes} classes: "
+                                 "call it on [z, labels].")
+            z, labels = inputs
+            labels = ops.cast(labels, "int32")
+        if self.chunks is not None:
+            pieces = ops.split(z, np.cumsum(self.chunks)[:-1].tolist(), axis=-1)
+            embedding = self.shared_embedding(labels)
+            conditions = [ops.concatenate([embedding, piece], axis=-1) for piece in pieces[1:]]
+            z = pieces[0]
+        else:
+            conditions = [labels] * len(self.blocks)
+        h = ops.reshape(self.project(z), (-1, self.start_size, self.start_size, self.width))
+        for index, (block, condition) in enumerate(zip(self.blocks, conditions)):
+            h = block(h if self.num_classes is None else [h, condition], training=training)
+            if index == self.attention_after:
+                h = self.self_attention(h)
+        h = ops.relu(self.out_norm(h, training=training))
+        return ops.tanh(self.to_image(h))
+
+    def get_config(self):
+        return {**super().get_config(), "latent_dim": self.latent_dim,
+                "image_shape": list(self.image_shape), "width": self.width,
+                "num_classes": self.num_classes,
+                "shared_embedding_dim": self.shared_embedding_dim, "spectral": self.spectral,
+                "attention": self.attention}
+
+
+@keras.saving.register_keras_serializable(package="tfgan_suite")
+class ResNetDiscriminator(keras.Model):
+    """image (+ labels) -> logit [N, 1], or {"logits", "rotation_logits"} with a rotation head."""
+
+    def __init__(self, image_shape, width=64, num_classes=None, attention=False,
+                 rotation_head=False, **kwargs):
+        super().__init__(**kwargs)
+        self.image_shape = tuple(image_shape)
+        self.width = int(width)
+        self.num_classes = num_classes
+        self.attention = bool(attention)
+        self.rotation_head = bool(rotation_head)
+        steps, _ = upsampling_plan(_square_size(self.image_shape))
+        self.blocks = ([ResBlockDown(self.width, first=True)]
+                       + [ResBlockDown(self.width) for _ in range(steps - 1)])
+        self.self_attention = SelfAttention() if self.attention else None
+        self.logit = SpectralDense(1)
+        if num_classes is not None:
+            self.class_embedding = SpectralDense(self.width, use_bias=False)
+        if self.rotation_head:
+            self.rotation_logits = SpectralDense(ROTATIONS)
+
+    def features(self, x):
+        """phi(x): the blocks, ReLU, sum over positions."""
+        h = self.blocks[0](x)
+        if self.self_attention is not None:
+            h = self.self_attention(h)
+        for block in self.blocks[1:]:
+            h = block(h)
+        return ops.sum(ops.relu(h), axis=(1, 2))
+
+    def call(self, inputs, training=False):
+        if self.num_classes is None:
+            x, labels = inputs, None
+        else:
+            if not isinstance(inputs, (list, tuple)) or len(inputs) != 2:
+                raise ValueError(f"This discriminator projects {self.num_classes} classes: call "
+                                 "it on [images, labels].")
+            x, labels = inputs
+        phi = self.features(x)
+        logits = self.logit(phi)
+        if labels is not None:
+            embedded = self.class_embedding(ops.one_hot(ops.cast(labels, "int32"), self.num_classes,
+                                                        dtype=phi.dtype))
+            logits = logits + ops.sum(embedded * phi, axis=-1, keepdims=True)
+        if not self.rotation_head:
+            return logits
+        return {"logits": logits, "rotation_logits": self.rotation_logits(phi)}
+
+    def get_config(self):
+        return {**super().get_config(), "image_shape": list(self.image_shape),
+                "width": self.width, "num_classes": self.num_classes,
+                "attention": self.attention, "rotation_head": self.rotation_head}
