@@ -14,7 +14,10 @@ from tfgan_suite.distribute import make_strategy
 IMAGE_SHAPE = (28, 28, 1)
 IMAGE_SHAPE_B = (28, 28, 3)  # image-to-image variants: domain B differs in channels from A
 # Shorter graphs to trace (faster tests); CycleGAN's pool of 4 fills and swaps within the 2 steps.
-TINY_OPTIONS = {"cyclegan": dict(generator_options={"residual_blocks": 1}, pool_size=4)}
+# Smaller than the defaults where these cost: a one-block ResNet with a pool of 4 (which 2 steps of
+# 8 fill and then swap from), and BigGAN's 2 D steps per G step unrolled in its graph.
+TINY_OPTIONS = {"cyclegan": dict(generator_options={"residual_blocks": 1}, pool_size=4),
+                "biggan": dict(n_critic=1)}
 CLASSES = 10
 GLOBAL_BATCH, STEPS, CAP = 8, 2, 6
 VARIANTS = sorted(tfgan_suite.VARIANTS)
@@ -32,7 +35,7 @@ def options(variant):
                     **TINY_OPTIONS.get(variant, {}))
     conditional = tfgan_suite.get_variant(variant).requires_labels
     return dict(image_shape=IMAGE_SHAPE, latent_dim=16, width=4,
-                num_classes=CLASSES if conditional else None)
+                num_classes=CLASSES if conditional else None, **TINY_OPTIONS.get(variant, {}))
 
 
 def tiny(variant, strategy=None, weights=None):

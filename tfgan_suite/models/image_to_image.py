@@ -20,7 +20,7 @@ from keras import ops
 
 from tfgan_suite.models.base import MAX_REPEAT, AdversarialModel, Phase
 from tfgan_suite.models.signatures import Signature
-from tfgan_suite.networks.image_to_image import PatchDiscriminator, ResNetGenerator
+from tfgan_suite.networks.image_to_image import PatchDiscriminator, ResNetTranslator
 
 DIRECTIONS = {"a2b": ("generator_ab", "a"), "b2a": ("generator_ba", "b")}  # network, input domain
 
@@ -65,7 +65,7 @@ class ImageToImageGAN(AdversarialModel):
 
     @classmethod
     def make_generator(cls, shape_in, channels_out, width, **options):
-        return ResNetGenerator(shape_in, channels_out, filters=width, **options)
+        return ResNetTranslator(shape_in, channels_out, filters=width, **options)
 
     @classmethod
     def make_discriminator(cls, shape, other_shape, width):

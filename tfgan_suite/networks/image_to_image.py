@@ -57,7 +57,7 @@ def default_residual_blocks(image_size):
 
 
 @keras.saving.register_keras_serializable(package="tfgan_suite")
-class ResNetGenerator(keras.Model):
+class ResNetTranslator(keras.Model):
     """CycleGAN's generator (Zhu et al. 2017, appendix 7.2; Johnson et al. 2016): c7s1-f, d2f,
     d4f, `residual_blocks` x R4f, u2f, uf, c7s1-C with tanh; instance norm, ReLU, reflect padding.
     `image_shape` is the input domain's, `channels_out` the output domain's channels."""
