@@ -1,5 +1,9 @@
 """The base model's contract: registry, serialization, sampling, and clear errors for bad data."""
 
+import importlib
+import inspect
+import pkgutil
+
 import keras
 import numpy as np
 import pytest
@@ -143,3 +147,18 @@ def test_sample_grid_writes_one_png_and_one_tensorboard_image_per_epoch(tmp_path
     assert all(picture.shape == (56, 56, 1) for _, picture in pictures)  # a 2 x 2 grid of 28 x 28
     assert not np.array_equal(pictures[0][1], pictures[1][1])  # the generator trained in between
     assert sorted(p.name for p in (tmp_path / "png").iterdir()) == ["epoch_001.png", "epoch_002.png"]
+
+
+def test_every_serializable_class_of_the_suite_has_a_registered_name_of_its_own():
+    """Keras registers a class as "package>ClassName", and a second class of that name silently
+    replaces the first: a saved model would then load the wrong class."""
+    registered = set()
+    for module_info in pkgutil.walk_packages(tfgan_suite.__path__, "tfgan_suite."):
+        module = importlib.import_module(module_info.name)
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if keras.saving.get_registered_name(cls).startswith("tfgan_suite>"):
+                registered.add(cls)
+    assert len(registered) >= 20  # every variant and its networks
+    for cls in registered:
+        name = keras.saving.get_registered_name(cls)
+        assert keras.saving.get_registered_object(name) is cls, f"{name} names two classes"
