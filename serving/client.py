@@ -106,8 +106,10 @@ class GeneratorClient:
         ("b2a") translated to the other domain, by the `translate_<direction>` signature."""
         if direction not in ("a2b", "b2a"):
             raise ValueError(f"direction must be 'a2b' or 'b2a'; got {direction!r}")
-        return self.predict(f"translate_{direction}",
-                            {"images": np.asarray(images, np.float32)})["images"]
+        signature = f"translate_{direction}"
+        if direction == "a2b" and signature not in self.signatures():
+            signature = "serving_default"  # a one-way image model serves its translation there
+        return self.predict(signature, {"images": np.asarray(images, np.float32)})["images"]
 
     def _sample(self, signature, output, n, seed, labels, truncation):
         inputs = {"num_samples": np.int32(n), "seed": np.int32(seed)}
