@@ -70,8 +70,11 @@ def test_one_and_two_replicas_log_the_same_losses(variant, two_replicas):
     single_history = single.fit(data(variant), verbose=0).history
     mirrored_history = tiny(variant, two_replicas, start).fit(data(variant), verbose=0).history
     assert set(mirrored_history) == set(single_history) == {m.name for m in single.metrics}
+    # float32 sums taken in another order (synchronized batch norm, gradient all-reduce) differ by
+    # up to 3e-5 relative after 2 SGD steps (SSGAN; in float64 the same run agrees to 5e-7); a
+    # gradient scaled by the replica count, or noise drawn per replica, is off by far more.
     for name in single_history:
-        np.testing.assert_allclose(mirrored_history[name], single_history[name], rtol=2e-5,
+        np.testing.assert_allclose(mirrored_history[name], single_history[name], rtol=1e-4,
                                    atol=1e-6, err_msg=name)
     assert int(single.steps_taken) == STEPS
 
