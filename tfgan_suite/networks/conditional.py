@@ -15,7 +15,7 @@
 import keras
 from keras import layers, ops
 
-from tfgan_suite.networks.conditioning import dense_init
+from tfgan_suite.networks.conditioning import dense_init, split_labels
 from tfgan_suite.networks.dcgan import DCGANDiscriminator, upsampling_plan
 
 CONDITIONINGS = ("concat", "projection", None)
@@ -61,14 +61,7 @@ class ConditionalDiscriminator(DCGANDiscriminator):
         return self.flatten(h)
 
     def call(self, inputs, training=False):
-        if self.conditioning is None:
-            x, labels = inputs, None
-        else:
-            if not isinstance(inputs, (list, tuple)) or len(inputs) != 2:
-                raise ValueError(f"This discriminator is conditioned by {self.conditioning} on "
-                                 f"{self.num_classes} classes: call it on [images, labels].")
-            x, labels = inputs
-            labels = ops.cast(labels, "int32")
+        x, labels = split_labels(inputs, self.num_classes if self.conditioning else None)
         phi = self.features(x, training=training)
         if self.conditioning == "concat":
             logits = self.logit(ops.concatenate([phi, ops.one_hot(labels, self.num_classes)], -1))

@@ -4,8 +4,9 @@ import keras
 from keras import ops
 
 
-def split_inputs(inputs, num_classes):
-    """Returns (x, one-hot labels or None) from `x` or `[x, labels]`, checking it matches `num_classes`."""
+def split_labels(inputs, num_classes):
+    """Returns (x, int32 labels or None) from `x` or `[x, labels]`, checking it matches
+    `num_classes` (None: the network is unconditional)."""
     if num_classes is None:
         if isinstance(inputs, (list, tuple)):
             raise ValueError(
@@ -19,7 +20,13 @@ def split_inputs(inputs, num_classes):
             "with integer labels of shape [batch]."
         )
     x, labels = inputs
-    return x, ops.one_hot(ops.cast(labels, "int32"), num_classes)
+    return x, ops.cast(labels, "int32")
+
+
+def split_inputs(inputs, num_classes):
+    """Returns (x, one-hot labels or None) from `x` or `[x, labels]`, checking it matches `num_classes`."""
+    x, labels = split_labels(inputs, num_classes)
+    return x, None if labels is None else ops.one_hot(labels, num_classes)
 
 
 def dense_init():

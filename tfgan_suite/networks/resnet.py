@@ -23,6 +23,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
+from tfgan_suite.networks.conditioning import split_labels
 from tfgan_suite.networks.dcgan import upsampling_plan
 from tfgan_suite.networks.layers import (ResBlockDown, ResBlockUp, SelfAttention, SpectralDense,
                                          conv, dense)
@@ -80,14 +81,7 @@ class ResNetGenerator(keras.Model):
         self.to_image = conv(self.image_shape[-1], 3, self.spectral)
 
     def call(self, inputs, training=False):
-        if self.num_classes is None:
-            z, labels = inputs, None
-        else:
-            if not isinstance(inputs, (list, tuple)) or len(inputs) != 2:
-                raise ValueError(f"This generator is conditional on {self.num_classes} classes: "
-                                 "call it on [z, labels].")
-            z, labels = inputs
-            labels = ops.cast(labels, "int32")
+        z, labels = split_labels(inputs, self.num_classes)
         if self.chunks is not None:
             pieces = ops.split(z, np.cumsum(self.chunks)[:-1].tolist(), axis=-1)
             embedding = self.shared_embedding(labels)
@@ -143,17 +137,11 @@ class ResNetDiscriminator(keras.Model):
         return ops.sum(ops.relu(h), axis=(1, 2))
 
     def call(self, inputs, training=False):
-        if self.num_classes is None:
-            x, labels = inputs, None
-        else:
-            if not isinstance(inputs, (list, tuple)) or len(inputs) != 2:
-                raise ValueError(f"This discriminator projects {self.num_classes} classes: call "
-                                 "it on [images, labels].")
-            x, labels = inputs
+        x, labels = split_labels(inputs, self.num_classes)
         phi = self.features(x)
         logits = self.logit(phi)
         if labels is not None:
-            embedded = self.class_embedding(ops.one_hot(ops.cast(labels, "int32"), self.num_classes,
+            embedded = self.class_embedding(ops.one_hot(labels, self.num_classes,
                                                         dtype=phi.dtype))
             logits = logits + ops.sum(embedded * phi, axis=-1, keepdims=True)
         if not self.rotation_head:
