@@ -16,6 +16,9 @@ from serving.model_config import ModelEntry
 from tfgan_suite.models.ssgan import rotate
 from tfgan_suite.networks.layers import ConditionalBatchNorm, SpectralDense
 
+# Its module-scoped fixtures are built once: one pytest-xdist worker runs the module.
+pytestmark = pytest.mark.xdist_group("test_architectures")
+
 IMAGE_SHAPE = (28, 28, 1)
 ATOL = 1e-4  # graph vs eager kernels differ in the last bits, amplified by untrained weights
 TINY = dict(image_shape=IMAGE_SHAPE, latent_dim=16, width=4, num_classes=10)

@@ -14,6 +14,9 @@ from tfgan_suite.training import train
 from tfgan_suite.variant_options import (accepted_parameters, parse_set, takes_dtype_policy,
                                          variant_options)
 
+# Its module-scoped fixtures are built once: one pytest-xdist worker runs the module.
+pytestmark = pytest.mark.xdist_group("test_cli")
+
 TINY = ["--data", "ring8", "--epochs", "1", "--steps-per-epoch", "5", "--batch-size", "16",
         "--width", "8"]
 

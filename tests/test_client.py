@@ -14,6 +14,9 @@ from serving.launcher import start_server, tf_serving_binary
 from serving.local_server import LocalServer
 from serving_fixtures import IMAGE_SHAPE, LATENT_DIM, export_test_models, served_model_entries
 
+# Its module-scoped fixtures are built once: one pytest-xdist worker runs the module.
+pytestmark = pytest.mark.xdist_group("test_client")
+
 ATOL = 1e-6  # graph vs eager Keras kernels may differ in the last bit
 
 

@@ -13,7 +13,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks import conditional as bench  # noqa: E402
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("test_conditional_mnist")]
 
 # Measured at this budget (benchmarks/conditional.py): cgan 0.95, acgan 0.95 class-accuracy;
 # infogan 1.41 bits and 0.45 matched accuracy (chance: 0 bits, 0.10); icgan E_y 0.99, edits 0.97,

@@ -13,9 +13,14 @@ from serving.errors import ServingError
 from serving.local_server import LocalServer
 from serving.model_config import ModelEntry
 
+# Its module-scoped fixtures are built once: one pytest-xdist worker runs the module.
+pytestmark = pytest.mark.xdist_group("test_conditional_serving")
+
 IMAGE_SHAPE = (28, 28, 1)
 ATOL = 1e-6  # graph vs eager kernels may differ in the last bit
-SERVED = {"cgan": dict(conditioning="projection"), "acgan": {}, "icgan": {}}
+LABELLED = {"cgan": dict(conditioning="projection"), "acgan": {}, "icgan": {}}
+SERVED = {**{variant: dict(options, num_classes=10, latent_dim=8)
+             for variant, options in LABELLED.items()}, "infogan": dict(latent_dim=16)}
 
 
 @pytest.fixture(scope="module")
@@ -24,11 +29,11 @@ def served(tmp_path_factory):
     models = {}
     for variant, options in SERVED.items():
         keras.utils.set_random_seed(0)
-        model = tfgan_suite.build_model(variant, image_shape=IMAGE_SHAPE, latent_dim=8, width=4,
-                                        num_classes=10, **options)
+        model = tfgan_suite.build_model(variant, image_shape=IMAGE_SHAPE, width=4, **options)
         model.compile()
         images = np.random.default_rng(0).uniform(-1, 1, (32,) + IMAGE_SHAPE).astype(np.float32)
-        model.fit(tf.data.Dataset.from_tensor_slices((images, np.arange(32) % 10)).batch(16), verbose=0)
+        batch = (images, np.arange(32) % 10) if model.num_classes else images
+        model.fit(tf.data.Dataset.from_tensor_slices(batch).batch(16), verbose=0)
         model.save(base / f"{variant}.keras")
         export_generator(base / f"{variant}.keras", base / "models", variant)
         models[variant] = model
@@ -37,7 +42,7 @@ def served(tmp_path_factory):
         yield f"127.0.0.1:{server.grpc_port}", models, base / "models"
 
 
-@pytest.mark.parametrize("variant", list(SERVED))
+@pytest.mark.parametrize("variant", list(LABELLED))
 def test_client_samples_per_sample_labels_like_the_model(served, variant):
     target, models, base = served
     model = models[variant]
@@ -63,3 +68,25 @@ def test_bad_labels_are_invalid_argument_over_the_wire(served, labels, message):
     with GeneratorClient(target, "cgan") as client, pytest.raises(ServingError) as info:
         client.sample(2, seed=0, labels=labels)
     assert info.value.code == grpc.StatusCode.INVALID_ARGUMENT and message in info.value.message
+
+
+def test_infogan_codes_are_served_inputs(served):
+    """`sample_codes` sets InfoGAN's codes over the wire, as `model.sample` does in-process."""
+    target, models, _ = served
+    categories = np.array([3, 3, 8], np.int32)
+    continuous = np.array([[-1, 0], [1, 0], [0, 0.5]], np.float32)
+    with GeneratorClient(target, "infogan") as client:
+        images = client.predict("sample_codes", {"seed": np.int32(4), "categories": categories,
+                                                 "continuous": continuous})["images"]
+        np.testing.assert_allclose(images, models["infogan"].sample(
+            3, seed=4, categories=categories, continuous=continuous), atol=ATOL, rtol=0)
+        assert np.abs(images[0] - images[1]).max() > 100 * ATOL  # the continuous code matters
+        for bad, message in [(dict(categories=np.array([10, 0, 1], np.int32)),
+                              "categories must be < categorical_dim=10"),
+                             (dict(continuous=continuous[:2]),
+                              "continuous must hold one row of codes per category")]:
+            inputs = {"seed": np.int32(4), "categories": categories, "continuous": continuous, **bad}
+            with pytest.raises(ServingError) as info:
+                client.predict("sample_codes", inputs)
+            assert info.value.code == grpc.StatusCode.INVALID_ARGUMENT
+            assert message in info.value.message

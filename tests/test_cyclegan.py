@@ -11,6 +11,9 @@ import tensorflow as tf
 import tfgan_suite
 from tfgan_suite.models.cyclegan import ConstantThenLinearDecay
 
+# Its module-scoped fixtures are built once: one pytest-xdist worker runs the module.
+pytestmark = pytest.mark.xdist_group("test_cyclegan")
+
 SHAPE_A, SHAPE_B = (8, 8, 1), (8, 8, 3)
 GLOBAL_BATCH, STEPS, POOL = 8, 3, 4
 

@@ -1,4 +1,5 @@
-"""1 replica vs 2: same seed, weights and global batch give the same losses and updated weights."""
+"""1 replica vs 2 under the paper's optimizers, and 2 worker processes vs 1 replica (the
+MirroredStrategy parity of every variant with SGD: tests/test_contract.py)."""
 
 import json
 import os
@@ -31,20 +32,6 @@ def train_few_steps(variant, strategy, weights=None, optimizer=sgd):
     data = tf.data.Dataset.from_tensor_slices(tiny_images(variant, GLOBAL_BATCH * STEPS))
     history = model.fit(data.batch(GLOBAL_BATCH, drop_remainder=True), epochs=1, verbose=0)
     return start, model.get_weights(), history.history
-
-
-@pytest.mark.parametrize("variant", ["gan", "dcgan"])
-def test_one_and_two_replicas_agree(variant, two_replicas):
-    start, single_weights, single_history = train_few_steps(variant, make_strategy("default"))
-    _, mirrored_weights, mirrored_history = train_few_steps(variant, two_replicas, weights=start)
-
-    assert mirrored_history.keys() == single_history.keys() == {"d_loss", "g_loss"}
-    for name in single_history:
-        np.testing.assert_allclose(mirrored_history[name], single_history[name], rtol=1e-5)
-    moved = max(np.abs(w1 - w0).max() for w1, w0 in zip(single_weights, start))
-    assert moved > 1e-4, "training must have changed the weights for the comparison to mean anything"
-    for w_single, w_mirrored in zip(single_weights, mirrored_weights):
-        np.testing.assert_allclose(w_mirrored, w_single, atol=1e-5)
 
 
 @pytest.mark.parametrize("variant", ["gan", "dcgan"])

@@ -15,6 +15,9 @@ import export.exporter as exporter
 from export import cli, export_generator, next_version, read_facts
 from serving_fixtures import IMAGE_SHAPE, LATENT_DIM, NUM_CLASSES, conditional_gan, image_to_image_gan, unconditional_gan
 
+# Its module-scoped fixtures are built once: one pytest-xdist worker runs the module.
+pytestmark = pytest.mark.xdist_group("test_export")
+
 # Graph-mode kernels (fused matmul+bias) may differ from eager Keras in the last bit; same z in,
 # the exported signatures agree with each other exactly.
 KERAS_ATOL = 1e-6

@@ -17,6 +17,9 @@ from serving.model_config import ModelEntry
 from tfgan_suite.distribute import make_strategy
 from tfgan_suite.models.image_to_image import ImageToImageGAN
 
+# Its module-scoped fixtures are built once: one pytest-xdist worker runs the module.
+pytestmark = pytest.mark.xdist_group("test_image_to_image_core")
+
 SHAPE_A, SHAPE_B = (8, 8, 1), (8, 8, 3)
 GLOBAL_BATCH, STEPS, CAP = 8, 3, 4
 CYCLE_WEIGHT = 10.0

@@ -18,6 +18,9 @@ import tfgan_suite
 from tfgan_suite.data import load_arrays, load_dataset
 from tfgan_suite.metrics import extractors, functions
 
+# Its module-scoped fixtures are built once: one pytest-xdist worker runs the module.
+pytestmark = pytest.mark.xdist_group("test_loss_family_mnist")
+
 # Every digit present: at least 5 of 1000 samples by the classifier (a balanced generator: 100).
 MIN_CLASS_SHARE = 0.005
 

@@ -24,6 +24,9 @@ from serving.local_server import LocalServer
 from serving.model_config import ModelEntry, read_models_config, write_models_config
 from serving_fixtures import BATCH_CAP, IMAGE_SHAPE, LATENT_DIM, export_test_models, served_model_entries
 
+# Its module-scoped fixtures are built once: one pytest-xdist worker runs the module.
+pytestmark = pytest.mark.xdist_group("test_serving")
+
 MAX_MESSAGE_BYTES = 256 * 1024
 DEFAULT_BATCH_CAP = 200  # for `i2i`, whose export records no batch caps
 HUGE = 10**9

@@ -21,6 +21,9 @@ from serving.local_server import LocalServer
 from serving.model_config import entries_for_base, read_models_config
 from serving_fixtures import IMAGE_SHAPE, export_test_models, free_port
 
+# Its module-scoped fixtures are built once: one pytest-xdist worker runs the module.
+pytestmark = pytest.mark.xdist_group("test_serving_cli")
+
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory):

@@ -31,6 +31,9 @@ from serving.predict import RequestLimits, run_predict
 from serving.rest_api import ByteBudget
 from serving_fixtures import BATCH_CAP, IMAGE_SHAPE, LATENT_DIM, export_test_models
 
+# Its module-scoped fixtures are built once: one pytest-xdist worker runs the module.
+pytestmark = pytest.mark.xdist_group("test_serving_limits")
+
 C = grpc.StatusCode
 MAX_MESSAGE_BYTES = 256 * 1024
 REST_TIMEOUT_SECONDS = 1.0

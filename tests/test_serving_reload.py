@@ -20,6 +20,9 @@ from serving.local_server import LocalServer, build_parser
 from serving.model_config import ModelEntry, models_config_text
 from serving_fixtures import unconditional_gan
 
+# Its module-scoped fixtures are built once: one pytest-xdist worker runs the module.
+pytestmark = pytest.mark.xdist_group("test_serving_reload")
+
 C = grpc.StatusCode
 POLL_SECONDS = 0.2
 WAIT_SECONDS = 30.0

@@ -174,6 +174,9 @@ import json, os, signal, sys
 import keras
 from tfgan_suite.training import train
 
+# Its module-scoped fixtures are built once: one pytest-xdist worker runs the module.
+pytestmark = pytest.mark.xdist_group("test_training")
+
 kill, options = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 
 def die():

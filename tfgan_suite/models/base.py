@@ -50,7 +50,8 @@ class Phase(NamedTuple):
     `method(*phase_inputs)` returns a dict of per-example terms: the term named `loss` descends the
     trainable variables of `players`, the others are logged (if listed in the model's metrics). The
     phase runs `repeat` times in a row, on the steps where step % `every` == 0; `after` names a
-    method called after each repetition.
+    method called after each repetition with the phase's terms, which may return more terms to log
+    (WGAN's clipping returns none, BEGAN's k_t update returns k_t).
     """
     loss: str
     players: tuple
@@ -317,11 +318,11 @@ class AdversarialModel(keras.Model):
             self.optimizers[name].apply_gradients(
                 zip(tape.gradient(scaled[name], variables), variables))
         del tape
+        if phase.after:
+            terms = {**terms, **(getattr(self, phase.after)(terms) or {})}
         for tracker in self.trackers:
             if tracker.name in terms:
                 tracker.update_state(ops.mean(ops.cast(terms[tracker.name], "float32")))
-        if phase.after:
-            getattr(self, phase.after)()
         for name in phase.players:
             if name in self.ema:
                 self.update_ema(name, step)

@@ -83,12 +83,16 @@ class BEGAN(LatentGAN):
         return {"d_loss": self.reconstruction_loss(images) - self.k * self.reconstruction_loss(fake)}
 
     def generator_loss(self, images, labels, z):
-        fake_loss = self.reconstruction_loss(self.generate(z, labels))
-        real_mean = self.global_mean(tf.stop_gradient(self.reconstruction_loss(images)))
-        fake_mean = self.global_mean(tf.stop_gradient(fake_loss))
+        return {"g_loss": self.reconstruction_loss(self.generate(z, labels)),
+                "real_reconstruction": tf.stop_gradient(self.reconstruction_loss(images))}
+
+    def after_generator_step(self, terms):
+        """k_{t+1} (eq. 4) and M_global from this step's L(x) and L(G(z_G))."""
+        real_mean = self.global_mean(terms["real_reconstruction"])
+        fake_mean = self.global_mean(tf.stop_gradient(terms["g_loss"]))
         self.k.assign(losses.began_balance_update(self.k, real_mean, fake_mean, self.gamma,
                                                   self.k_learning_rate))
-        return {"g_loss": fake_loss, "k_t": self.k.value,
+        return {"k_t": self.k.value,
                 "convergence": losses.began_convergence(real_mean, fake_mean, self.gamma)}
 
     def get_config(self):

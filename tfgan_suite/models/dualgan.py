@@ -67,7 +67,7 @@ class DualGAN(ImageToImageGAN):
 
         return {"d_loss": critic("a", a, fake_a) + critic("b", b, fake_b)}
 
-    def clip_critics(self):
+    def clip_critics(self, terms):
         for weight in self.discriminator_a.trainable_variables + self.discriminator_b.trainable_variables:
             weight.assign(ops.clip(weight, -self.clip_value, self.clip_value))
 

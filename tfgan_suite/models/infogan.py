@@ -24,8 +24,10 @@ import tensorflow as tf
 from keras import ops
 
 from tfgan_suite import conditional_losses
+from tfgan_suite.models import signatures
 from tfgan_suite.models.latent import LatentGAN
 from tfgan_suite.models.registry import register_variant
+from tfgan_suite.models.signatures import Signature
 from tfgan_suite.networks import ConditionalDiscriminator, DCGANGenerator
 
 
@@ -148,6 +150,28 @@ class InfoGAN(LatentGAN):
                              f"{tuple(continuous.shape)}.")
         latent = self.latent_input(noise, categories.astype(np.int32), continuous)
         return ops.convert_to_numpy(self.generate_for_serving(latent))
+
+    def serving_signatures(self, max_batch):
+        """The latent GAN's signatures, plus `sample_codes`: seed, categories [N], continuous
+        [N, continuous_dim] -> images, the draw `sample(N, seed=, categories=, continuous=)` makes."""
+        def sample_codes(seed, categories, continuous):
+            count = tf.size(categories)
+            _, seed = signatures.checked_count(count, seed, max_batch)
+            categories = signatures.after_checks(
+                categories,
+                tf.debugging.assert_non_negative(categories, message="categories must be >= 0"),
+                tf.debugging.assert_less(categories, self.categorical_dim, message=(
+                    f"categories must be < categorical_dim={self.categorical_dim}")),
+                tf.debugging.assert_equal(tf.shape(continuous)[0], count, message=(
+                    "continuous must hold one row of codes per category")))
+            noise = self.prior_codes(count, seed)[0]
+            return {"images": self.generate_for_serving(
+                self.latent_input(noise, categories, continuous))}
+
+        return {**super().serving_signatures(max_batch), "sample_codes": Signature(
+            (signatures.scalar("seed"), tf.TensorSpec([None], tf.int32, name="categories"),
+             tf.TensorSpec([None, self.continuous_dim], tf.float32, name="continuous")),
+            sample_codes, ("images",), max_batch)}
 
     def get_config(self):
         return {**super().get_config(), "categorical_dim": self.categorical_dim,

@@ -124,7 +124,7 @@ class LatentGAN(AdversarialModel):
     def phases(self):
         return (Phase("d_loss", ("discriminator",), "discriminator_loss", repeat=self.n_critic,
                       after="after_discriminator_step"),
-                Phase("g_loss", ("generator",), "generator_loss"))
+                Phase("g_loss", ("generator",), "generator_loss", after="after_generator_step"))
 
     def paper_optimizer(self):
         """A fresh optimizer of the paper's, one for each network (DCGAN's settings by default)."""
@@ -169,8 +169,11 @@ class LatentGAN(AdversarialModel):
         return {"g_loss": self.generator_objective(self.discriminate(self.generate(z, labels),
                                                                      labels))}
 
-    def after_discriminator_step(self):
+    def after_discriminator_step(self, terms):
         """Hook after each discriminator update (e.g. WGAN's weight clipping)."""
+
+    def after_generator_step(self, terms):
+        """Hook after each generator update (e.g. BEGAN's k_t)."""
 
     def unpack_batch(self, data):
         """(images, labels or None) from a batch, with a clear error for data the networks can't take."""

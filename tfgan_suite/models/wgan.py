@@ -35,7 +35,7 @@ class WGAN(LatentGAN):
     discriminator_objective = staticmethod(losses.wasserstein_critic_loss)
     generator_objective = staticmethod(losses.wasserstein_generator_loss)
 
-    def after_discriminator_step(self):
+    def after_discriminator_step(self, terms):
         for weight in self.discriminator.trainable_variables:
             weight.assign(ops.clip(weight, -self.clip_value, self.clip_value))
 
