@@ -16,23 +16,31 @@ IMAGE_SHAPE_B = (28, 28, 3)  # image-to-image variants: domain B differs in chan
 # Shorter graphs to trace (faster tests); CycleGAN's pool of 4 fills and swaps within the 2 steps.
 # Smaller than the defaults where these cost: a one-block ResNet with a pool of 4 (which 2 steps of
 # 8 fill and then swap from), and BigGAN's 2 D steps per G step unrolled in its graph.
+# SRGAN: one residual block, no MSE pre-training (tests/test_applications.py runs it).
 TINY_OPTIONS = {"cyclegan": dict(generator_options={"residual_blocks": 1}, pool_size=4),
-                "biggan": dict(n_critic=1)}
+                "biggan": dict(n_critic=1), "srgan": dict(residual_blocks=1, pretrain_steps=0)}
 CLASSES = 10
 GLOBAL_BATCH, STEPS, CAP = 8, 2, 6
 VARIANTS = sorted(tfgan_suite.VARIANTS)
 
 
 def translates(variant):
-    return tfgan_suite.get_variant(variant).input_kind == "image"
+    return tfgan_suite.get_variant(variant).training_domains == 2
+
+
+def takes_images(variant):
+    """Image-in models of one domain (SRGAN, GANomaly): they serve a function of images."""
+    return tfgan_suite.get_variant(variant).input_kind == "image" and not translates(variant)
 
 
 def options(variant):
     """Tiny settings every latent variant accepts (latent_dim 16 leaves room for InfoGAN's codes);
-    image-to-image variants take the two domains' shapes."""
+    image-to-image variants take the two domains' shapes, image-in variants one."""
     if translates(variant):
         return dict(image_shape=IMAGE_SHAPE, image_shape_b=IMAGE_SHAPE_B, width=4,
                     **TINY_OPTIONS.get(variant, {}))
+    if takes_images(variant):
+        return dict(image_shape=IMAGE_SHAPE, width=4, **TINY_OPTIONS.get(variant, {}))
     conditional = tfgan_suite.get_variant(variant).requires_labels
     return dict(image_shape=IMAGE_SHAPE, latent_dim=16, width=4,
                 num_classes=CLASSES if conditional else None, **TINY_OPTIONS.get(variant, {}))
@@ -145,6 +153,11 @@ def test_bad_data_is_rejected_with_a_clear_error(variant):
     with pytest.raises(ValueError, match=r"take images of shape \(28, 28, 1\); the data has "
                                          r"\(14, 14, 1\)"):
         model.fit(data(variant, shape=(14, 14, 1)), verbose=0)
+    if takes_images(variant):  # its numpy method of each served function, e.g. `upscale`
+        for name in set(model.serving_signatures(CAP)) - {"serving_default"}:
+            with pytest.raises(ValueError, match=rf"{name} takes images of shape \[N, "):
+                getattr(model, name)(np.zeros((1, 5, 5, 1)))
+        return
     if model.num_classes is None:
         with pytest.raises(ValueError, match="unconditional; do not pass labels"):
             model.sample(2, labels=[0, 1])

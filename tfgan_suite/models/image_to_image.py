@@ -29,6 +29,7 @@ class ImageToImageGAN(AdversarialModel):
     networks = ("generator_ab", "generator_ba", "discriminator_a", "discriminator_b")
     served_networks = ("generator_ab", "generator_ba")
     input_kind = "image"
+    training_domains = 2
     paired = False  # True: trains on aligned (a_i, b_i) pairs (pix2pix); else unpaired domains
 
     def __init__(self, generator_ab, generator_ba, discriminator_a, discriminator_b, image_shape,
