@@ -9,10 +9,11 @@ each with fresh z (`self.noise("z", ...)`). The adversarial loss is chosen by na
 A variant defines `discriminator_objective(real_scores, fake_scores)` and
 `generator_objective(fake_scores)` (per-example losses of D's outputs), or overrides
 `discriminator_loss` / `generator_loss(images, labels, z)` when it needs more than the scores.
-Discriminator augmentation for limited data (`augment`): "diffaugment" (Zhao et al. 2020) or
-"ada" (Karras et al. 2020; target r_t `ada_target` = 0.6, p adjusted every 4 steps, moving by up to
-1 per `ada_kimg` = 500 thousand real images; p is logged as `augment_p` and checkpointed), see
-`tfgan_suite.augmentation`: every image `discriminate` sees, real or fake, in the D and G steps.
+Discriminator augmentation for limited data: `augment` ("diffaugment", "ada" or null for none)
+transforms every image `discriminate` sees, real or fake, in the D and G steps (DiffAugment and
+ADA, see `tfgan_suite.augmentation`). ADA moves p every 4 steps toward the target
+`ada_target` (r_t = 0.6). At most, p moves by 1 per `ada_kimg` (500) thousand real images. ADA's p
+is logged as `augment_p` and checkpointed.
 Served: `serving_default` (z [+ labels] -> images), `sample` (num_samples, seed [+ truncation]
 [+ labels]), and `sample_png` for image outputs. A model that declares `takes_truncation` samples
 with the truncation trick (Brock et al. 2018, sec. 3.1): latent values beyond the threshold are
