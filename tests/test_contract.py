@@ -16,9 +16,11 @@ IMAGE_SHAPE_B = (28, 28, 3)  # image-to-image variants: domain B differs in chan
 # Shorter graphs to trace (faster tests); CycleGAN's pool of 4 fills and swaps within the 2 steps.
 # Smaller than the defaults where these cost: a one-block ResNet with a pool of 4 (which 2 steps of
 # 8 fill and then swap from), and BigGAN's 2 D steps per G step unrolled in its graph.
-# SRGAN: one residual block, no MSE pre-training (tests/test_applications.py runs it).
+# SRGAN: one residual block, no MSE pre-training (tests/test_applications.py runs it); AnoGAN:
+# its encoder trains from the second step.
 TINY_OPTIONS = {"cyclegan": dict(generator_options={"residual_blocks": 1}, pool_size=4),
-                "biggan": dict(n_critic=1), "srgan": dict(residual_blocks=1, pretrain_steps=0)}
+                "biggan": dict(n_critic=1), "srgan": dict(residual_blocks=1, pretrain_steps=0),
+                "anogan": dict(encoder_start=1)}
 CLASSES = 10
 GLOBAL_BATCH, STEPS, CAP = 8, 2, 6
 VARIANTS = sorted(tfgan_suite.VARIANTS)

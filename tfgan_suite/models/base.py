@@ -363,6 +363,12 @@ class AdversarialModel(keras.Model):
             per_example, global_batch_size=ops.shape(per_example)[0] * replicas)
 
     @staticmethod
+    def per_example(values):
+        """The mean over every axis but the batch: per-example pixel errors, or a PatchGAN's
+        per-example score averaged over its patches."""
+        return ops.mean(ops.reshape(values, (ops.shape(values)[0], -1)), axis=1)
+
+    @staticmethod
     def global_mean(value):
         """The mean of `value` over the global batch (all replicas), for statistics that drive an
         update, such as BEGAN's k_t: every replica must see the same number."""

@@ -20,9 +20,10 @@ import keras
 from keras import ops
 
 from tfgan_suite.models.base import Phase
-from tfgan_suite.models.image_in import ImageInModel
+from tfgan_suite.models.image_in import ImageInModel, checked_images
 from tfgan_suite.models.registry import register_variant
-from tfgan_suite.networks import ConditionalDiscriminator, DCGANGenerator, ImageEncoder
+from tfgan_suite.models.signatures import image_signature
+from tfgan_suite.networks import DCGANDiscriminator, DCGANGenerator, ImageEncoder
 
 
 @register_variant("ganomaly")
@@ -50,7 +51,7 @@ class GANomaly(ImageInModel):
         encoder = lambda: ImageEncoder(image_shape, latent_dim, filters=width)
         return cls.create_built(
             encoder(), DCGANGenerator(latent_dim, image_shape, filters=width), encoder(),
-            ConditionalDiscriminator(image_shape, filters=width, conditioning=None), image_shape,
+            DCGANDiscriminator(image_shape, filters=width), image_shape,
             **kwargs)
 
     def probe_inputs(self, name):
@@ -92,7 +93,7 @@ class GANomaly(ImageInModel):
 
     def discriminator_loss(self, images):
         _, reconstruction, _ = self.encode_decode_encode(images, self.players(), True)
-        logits = lambda x: self.run(self.discriminator, x, True)["logits"]
+        logits = lambda x: self.run(self.discriminator, x, True)
         return {"d_loss": self.per_example(ops.softplus(-logits(images))
                                            + ops.softplus(logits(ops.stop_gradient(reconstruction))))}
 
@@ -105,16 +106,16 @@ class GANomaly(ImageInModel):
 
     def score(self, images):
         """Anomaly scores (numpy [N], higher: more anomalous) of images [N, H, W, C] in [-1, 1]."""
-        images = self.checked_images(images, self.image_shape, "score")
+        images = checked_images(images, self.image_shape, "score")
         return ops.convert_to_numpy(self.score_tensor(images))
 
     def reconstruct(self, images):
-        images = self.checked_images(images, self.image_shape, "reconstruct")
+        images = checked_images(images, self.image_shape, "reconstruct")
         return ops.convert_to_numpy(
             self.encode_decode_encode(images, self.inference_networks(), False)[1])
 
     def serving_signatures(self, max_batch):
-        score = self.image_signature(self.image_shape, self.score_tensor, "scores", max_batch)
+        score = image_signature(self.image_shape, self.score_tensor, "scores", max_batch)
         return {"score": score, "serving_default": score}
 
     def picture_rows(self, images):

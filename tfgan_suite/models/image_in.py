@@ -2,17 +2,24 @@
 (SRGAN's `upscale`, GANomaly's anomaly `score`), on the core.
 
 Data: batches of float32 images in [-1, 1] (a labelled dataset's labels are ignored). A variant
-says what it serves with `image_signature` (an `images` input of a fixed shape, one output) and
-draws its epoch picture with `picture_rows` (the columns of one row per example image).
+says what it serves (`signatures.image_signature`: an `images` input of a fixed shape, one
+output) and draws its epoch picture with `picture_rows` (the columns of one row per image).
 """
 
 import numpy as np
 import tensorflow as tf
-from keras import ops
 
 from serving.images import image_grid
 from tfgan_suite.models.base import AdversarialModel
-from tfgan_suite.models.signatures import Signature
+
+
+def checked_images(images, shape, what):
+    """`images` as float32 numpy [N, *shape], or a clear error naming `what` takes them."""
+    images = np.asarray(images, np.float32)
+    if images.ndim != 4 or images.shape[1:] != tuple(shape):
+        raise ValueError(f"{what} takes images of shape [N, {', '.join(map(str, shape))}] in "
+                         f"[-1, 1]; got {list(images.shape)}.")
+    return images
 
 
 class ImageInModel(AdversarialModel):
@@ -44,25 +51,7 @@ class ImageInModel(AdversarialModel):
                 "(image_shape=...) or resize the data.")
         return (images,)
 
-    @staticmethod
-    def per_example(values):
-        """The mean over every axis but the batch."""
-        return ops.mean(ops.reshape(values, (ops.shape(values)[0], -1)), axis=1)
-
     # ----- serving ----------------------------------------------------------------------------
-
-    def checked_images(self, images, shape, what):
-        """`images` as float32 numpy [N, *shape], or a clear error naming `what` takes them."""
-        images = np.asarray(images, np.float32)
-        if images.shape[1:] != tuple(shape) or images.ndim != 4:
-            raise ValueError(f"{what} takes images of shape [N, {', '.join(map(str, shape))}] in "
-                             f"[-1, 1]; got {list(images.shape)}.")
-        return images
-
-    def image_signature(self, shape, function, output, max_batch):
-        """A signature taking `images` [None, *shape] float32, returning {output: function(images)}."""
-        spec = tf.TensorSpec([None, *shape], tf.float32, name="images")
-        return Signature((spec,), lambda images: {output: function(images)}, (output,), max_batch)
 
     def picture_rows(self, images):
         """[columns, N, H, W, C]: what the epoch picture shows for each of `images` (a row each)."""

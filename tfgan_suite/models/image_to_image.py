@@ -93,12 +93,6 @@ class ImageToImageGAN(AdversarialModel):
         network = {"a": self.discriminator_a, "b": self.discriminator_b}[domain]
         return self.run(network, images, training)
 
-    @staticmethod
-    def per_example(values):
-        """The mean over every axis but the batch: per-example pixel errors, or a PatchGAN's
-        per-example score averaged over its patches."""
-        return ops.mean(ops.reshape(values, (ops.shape(values)[0], -1)), axis=1)
-
     # ----- training ---------------------------------------------------------------------------
 
     def phases(self):

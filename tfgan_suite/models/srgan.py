@@ -23,8 +23,9 @@ from keras import ops
 from tfgan_suite.metrics.extractors import (CLASSIFIER_DATASETS, CLASSIFIER_IMAGE_SHAPE,
                                             classifier_conv_features)
 from tfgan_suite.models.base import Phase
-from tfgan_suite.models.image_in import ImageInModel
+from tfgan_suite.models.image_in import ImageInModel, checked_images
 from tfgan_suite.models.registry import register_variant
+from tfgan_suite.models.signatures import image_signature
 from tfgan_suite.networks.super_resolution import SRDiscriminator, SRResNet
 
 
@@ -132,11 +133,11 @@ class SRGAN(ImageInModel):
     def upscale(self, low_res):
         """Low-resolution images (numpy [N, H/4, W/4, C] in [-1, 1]) -> [N, H, W, C], by the served
         generator (EMA when enabled)."""
-        low_res = self.checked_images(low_res, self.low_res_shape, "upscale")
+        low_res = checked_images(low_res, self.low_res_shape, "upscale")
         return ops.convert_to_numpy(self.upscale_tensor(low_res))
 
     def serving_signatures(self, max_batch):
-        upscale = self.image_signature(self.low_res_shape, self.upscale_tensor, "images", max_batch)
+        upscale = image_signature(self.low_res_shape, self.upscale_tensor, "images", max_batch)
         return {"upscale": upscale, "serving_default": upscale}
 
     def picture_rows(self, high_res):
