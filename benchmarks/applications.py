@@ -9,6 +9,8 @@
   held-out digit is the anomaly, the model trains on the other nine (of the first 8,000 images)
   and is scored on the last 2,000: AUROC of GANomaly's score beside a plain autoencoder (the same
   encoder and decoder trained on the L1 reconstruction alone, scored by its reconstruction error).
+  `--protocol one-class`: the one-class protocol of Ruff et al. 2018 (Deep SVDD, Table 1) instead,
+  trained on the digit alone, every other digit anomalous.
 - `augment`: DCGAN on 1% of the embedded MNIST (100 images) without augmentation, with DiffAugment
   and with ADA (ada_kimg scaled to the budget), FID[mnist-classifier] of 2,000 samples against the
   2,000 held-out digits at the same step budget; ADA's p per epoch.
@@ -107,9 +109,11 @@ def autoencoder_scores(train, test, args):
 def ganomaly_section(args):
     (train, train_labels), (test, test_labels) = mnist()
     results = {}
+    one_class = args.protocol == "one-class"
     for digit in args.anomaly_digits:
-        normal = train[train_labels != digit]
-        anomalous = test_labels == digit
+        # One-class (Ruff et al. 2018): the digit is the normal class, every other one anomalous.
+        normal = train[(train_labels == digit) if one_class else (train_labels != digit)]
+        anomalous = (test_labels != digit) if one_class else (test_labels == digit)
         keras.utils.set_random_seed(0)
         model = tfgan_suite.build_model("ganomaly", image_shape=(28, 28, 1), width=args.ad_width,
                                         latent_dim=args.latent_dim)
@@ -129,7 +133,9 @@ def ganomaly_section(args):
                                                 if isinstance(r, dict)]))
     results["settings"] = {"width": args.ad_width, "latent_dim": args.latent_dim,
                            "steps": args.ad_steps, "batch_size": args.batch_size,
-                           "protocol": "leave one digit out, test = last 2000 embedded images"}
+                           "protocol": f"{args.protocol} (digit = the "
+                                       f"{'normal' if one_class else 'anomaly'} class), test = "
+                                       "last 2000 embedded images"}
     return results
 
 
@@ -175,6 +181,9 @@ def main(argv=None):
     parser.add_argument("--sr-pretrain-steps", type=int, default=400)
     parser.add_argument("--sr-gan-steps", type=int, default=400)
     parser.add_argument("--anomaly-digits", type=int, nargs="+", default=[0, 1, 9])
+    parser.add_argument("--protocol", choices=("leave-one-out", "one-class"),
+                        default="leave-one-out",
+                        help="GANomaly's (train on nine digits) or Deep SVDD's (train on one)")
     parser.add_argument("--ad-width", type=int, default=16)
     parser.add_argument("--latent-dim", type=int, default=100)
     parser.add_argument("--ad-steps", type=int, default=400)
