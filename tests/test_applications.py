@@ -26,6 +26,7 @@ def digits(digit, count, offset=0):
     return images[labels == digit][offset:offset + count].astype(np.float32) / 127.5 - 1.0
 
 
+@pytest.mark.slow  # one trace of SRGAN's three conditional phases: ~20 s on 2 cores
 def test_srgan_pretrains_on_mse_then_trains_its_discriminator():
     keras.utils.set_random_seed(0)
     model = tfgan_suite.build_model("srgan", image_shape=(28, 28, 1), width=4, residual_blocks=1,

@@ -79,6 +79,7 @@ def test_ada_p_rises_while_d_is_sure_of_the_reals_and_falls_otherwise(tmp_path):
         tfgan_suite.build_model("began", image_shape=SHAPE, width=4, augment="diffaugment")
 
 
+@pytest.mark.slow  # two 8-step runs, one on 2 replicas: ~20 s
 def test_one_and_two_replicas_augment_alike(two_replicas):
     """ADA with p reaching 1 after 4 steps (D's mean sign on the reals, 0.5, above the target):
     steps 4-7 apply every transform, each of its draws sliced from the global batch's."""
