@@ -111,6 +111,16 @@ class GeneratorClient:
             signature = "serving_default"  # a one-way image model serves its translation there
         return self.predict(signature, {"images": np.asarray(images, np.float32)})["images"]
 
+    def upscale(self, images):
+        """Super-resolution models (SRGAN): low-resolution `images` [N, h, w, C] in [-1, 1] ->
+        high-resolution images, by the `upscale` signature."""
+        return self.predict("upscale", {"images": np.asarray(images, np.float32)})["images"]
+
+    def score(self, images):
+        """Anomaly detectors (GANomaly): `images` [N, H, W, C] in [-1, 1] -> one anomaly score
+        each (higher: more anomalous), by the `score` signature."""
+        return self.predict("score", {"images": np.asarray(images, np.float32)})["scores"]
+
     def _sample(self, signature, output, n, seed, labels, truncation):
         inputs = {"num_samples": np.int32(n), "seed": np.int32(seed)}
         accepted = self.signatures().get(signature, {}).get("inputs", {})

@@ -18,9 +18,11 @@ IMAGE_SHAPE_B = (28, 28, 3)  # image-to-image variants: domain B differs in chan
 # Smaller than the defaults where these cost graph tracing: a one-block ResNet with a pool of 4
 # (which 2 steps of 8 fill and then swap from), and one critic step per generator step where the
 # paper takes several (each is unrolled in the graph; tests/test_loss_family.py checks the parity of
-# repeated critic steps).
+# repeated critic steps). SRGAN: one residual block, no MSE pre-training
+# (tests/test_applications.py runs it); AnoGAN: its encoder trains from the second step.
 TINY_OPTIONS = {"cyclegan": dict(generator_options={"residual_blocks": 1}, pool_size=4),
-                **{variant: dict(n_critic=1) for variant in ("biggan", "dualgan", "wgan", "wgan_gp")}}
+                **{variant: dict(n_critic=1) for variant in ("biggan", "dualgan", "wgan", "wgan_gp")},
+                "srgan": dict(residual_blocks=1, pretrain_steps=0), "anogan": dict(encoder_start=1)}
 CLASSES = 10
 GLOBAL_BATCH, STEPS, CAP = 8, 2, 6
 # A variant's tests run on one pytest-xdist worker (`--dist loadgroup`): the export test reuses
@@ -30,15 +32,22 @@ VARIANTS = [pytest.param(variant, marks=pytest.mark.xdist_group(f"contract-{vari
 
 
 def translates(variant):
-    return tfgan_suite.get_variant(variant).input_kind == "image"
+    return tfgan_suite.get_variant(variant).training_domains == 2
+
+
+def takes_images(variant):
+    """Image-in models of one domain (SRGAN, GANomaly): they serve a function of images."""
+    return tfgan_suite.get_variant(variant).input_kind == "image" and not translates(variant)
 
 
 def options(variant):
     """Tiny settings every latent variant accepts (latent_dim 16 leaves room for InfoGAN's codes);
-    image-to-image variants take the two domains' shapes."""
+    image-to-image variants take the two domains' shapes, image-in variants one."""
     if translates(variant):
         return dict(image_shape=IMAGE_SHAPE, image_shape_b=IMAGE_SHAPE_B, width=4,
                     **TINY_OPTIONS.get(variant, {}))
+    if takes_images(variant):
+        return dict(image_shape=IMAGE_SHAPE, width=4, **TINY_OPTIONS.get(variant, {}))
     conditional = tfgan_suite.get_variant(variant).requires_labels
     return dict(image_shape=IMAGE_SHAPE, latent_dim=16, width=4,
                 num_classes=CLASSES if conditional else None, **TINY_OPTIONS.get(variant, {}))
@@ -165,6 +174,11 @@ def test_bad_data_is_rejected_with_a_clear_error(variant):
     with pytest.raises(ValueError, match=r"take images of shape \(28, 28, 1\); the data has "
                                          r"\(14, 14, 1\)"):
         model.fit(data(variant, shape=(14, 14, 1)), verbose=0)
+    if takes_images(variant):  # its numpy method of each served function, e.g. `upscale`
+        for name in set(model.serving_signatures(CAP)) - {"serving_default"}:
+            with pytest.raises(ValueError, match=rf"{name} takes images of shape \[N, "):
+                getattr(model, name)(np.zeros((1, 5, 5, 1)))
+        return
     if model.num_classes is None:
         with pytest.raises(ValueError, match="unconditional; do not pass labels"):
             model.sample(2, labels=[0, 1])

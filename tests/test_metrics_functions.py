@@ -162,3 +162,11 @@ def test_precision_recall_matches_brute_force():
 def test_bad_inputs_raise_one_clear_error(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_auroc_is_the_probability_an_anomaly_scores_above_a_normal_example():
+    assert fn.auroc([1, 2, 3], [4, 5]) == 1.0 and fn.auroc([4, 5], [1, 2, 3]) == 0.0
+    assert fn.auroc([1, 2], [2, 3]) == 0.875  # 3 of 4 pairs above, the tie counts one half
+    assert fn.auroc([0.5] * 3, [0.5] * 2) == 0.5
+    with pytest.raises(ValueError, match="at least one normal and one anomalous"):
+        fn.auroc([], [1.0])

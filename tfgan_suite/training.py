@@ -21,7 +21,7 @@ import numpy as np
 
 from tfgan_suite.data import load_dataset
 from tfgan_suite.distribute import make_strategy
-from tfgan_suite.images import SampleGrid
+from tfgan_suite.images import EpochPicture, SampleGrid
 from tfgan_suite.models import build_model, get_variant
 from tfgan_suite.variant_options import check_options, takes_dtype_policy
 
@@ -206,6 +206,26 @@ def _translation_grid(data, domains, out, manual_dir, data_dir, num_images=8):
     return TranslationGrid(out / "samples", images_a.numpy(), images_b.numpy(), out / "logs")
 
 
+class InputPicture(EpochPicture):
+    """After every epoch, an image-in model's `epoch_picture` of fixed data images (SRGAN: bicubic,
+    SRGAN and the original; GANomaly: input and reconstruction)."""
+
+    tag = "outputs"
+
+    def __init__(self, directory, images, log_dir=None):
+        super().__init__(directory, log_dir)
+        self.images = np.asarray(images, np.float32)
+
+    def picture(self):
+        return self.model.epoch_picture(self.images)
+
+
+def _input_picture(data, out, manual_dir, data_dir, num_images=8):
+    examples, _ = load_dataset(data, num_images, shuffle=False, manual_dir=manual_dir,
+                               data_dir=data_dir)
+    return InputPicture(out / "samples", next(iter(examples)).numpy(), out / "logs")
+
+
 def saved_training_info(out):
     """`training_info` of the run saved in `out/model.keras` ({} if none), read from its config
     without TensorFlow."""
@@ -365,8 +385,9 @@ def train(variant, data="mnist_embedded", epochs=5, batch_size=64, strategy="def
     strategy = make_strategy(strategy)
     # Before the data: the shuffle order depends on the global seed as well as its own.
     keras.utils.set_random_seed(seed)
-    translates = cls.input_kind == "image"
+    translates = cls.training_domains == 2
     domains = ("paired" if cls.paired else "unpaired") if translates else None
+    takes_images = cls.input_kind == "image" and not translates  # SRGAN, GANomaly
     dataset, info = load_dataset(data, batch_size, with_labels=conditional,
                                  num_replicas=strategy.num_replicas_in_sync, seed=seed,
                                  manual_dir=manual_dir, data_dir=data_dir, domains=domains)
@@ -375,7 +396,7 @@ def train(variant, data="mnist_embedded", epochs=5, batch_size=64, strategy="def
     # what the run before it consumed and sees exactly the batches an uninterrupted run would.
     dataset = dataset.repeat().skip(start_epoch * steps)
     with strategy.scope():
-        shapes = (dict(image_shape_b=info.image_shape_b) if translates
+        shapes = (dict(image_shape_b=info.image_shape_b) if translates else {} if takes_images
                   else dict(num_classes=info.num_classes if conditional else None))
         model = build_model(variant, image_shape=info.image_shape, seed=seed, **shapes, **options)
         model.compile()
@@ -395,6 +416,7 @@ def train(variant, data="mnist_embedded", epochs=5, batch_size=64, strategy="def
         checkpoint,
         keras.callbacks.TensorBoard(str(out / "logs")),
         _translation_grid(data, domains, out, manual_dir, data_dir) if translates
+        else _input_picture(data, out, manual_dir, data_dir) if takes_images
         else SampleGrid(out / "samples", out / "logs"),
         *extra_callbacks,
     ]

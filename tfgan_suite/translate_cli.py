@@ -1,7 +1,14 @@
-"""`tfgan-suite translate MODEL_OR_SERVED_NAME --input FOLDER_OR_IMAGE --direction a2b --out DIR`:
-images of one domain translated by an image-to-image model, a `.keras` file or (with `--server`)
-a served model, written as PNGs under the input files' names."""
+"""Commands that run an image-in model on image files, a `.keras` file or (with `--server`) a
+served model:
 
+- `tfgan-suite translate MODEL --input FOLDER_OR_IMAGE --direction a2b --out DIR`: images of one
+  domain translated by an image-to-image model, written as PNGs under the input files' names;
+- `tfgan-suite upscale MODEL --input ... --out DIR`: low-resolution images super-resolved (SRGAN);
+- `tfgan-suite score MODEL --input ... [--out FILE.csv]`: one anomaly score per image (GANomaly),
+  printed as `name score` lines (and written as CSV).
+"""
+
+import csv
 from pathlib import Path
 
 import numpy as np
@@ -11,16 +18,32 @@ from serving.images import save_picture
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
 
 
+def _add_model_arguments(parser):
+    parser.add_argument("model", help="a .keras file, or with --server the served model's name")
+    parser.add_argument("--input", required=True, help="an image file or a folder of images")
+    parser.add_argument("--server", help="HOST:PORT of a TF Serving (or local) gRPC server")
+    parser.add_argument("--version", type=int, help="served version (with --server)")
+
+
 def register(subparsers):
     parser = subparsers.add_parser(
         "translate", help="translate images with an image-to-image model (.keras, or --server)")
-    parser.add_argument("model", help="a .keras file, or with --server the served model's name")
-    parser.add_argument("--input", required=True, help="an image file or a folder of images")
+    _add_model_arguments(parser)
     parser.add_argument("--direction", choices=("a2b", "b2a"), default="a2b")
     parser.add_argument("--out", required=True, help="folder for the translated PNGs")
-    parser.add_argument("--server", help="HOST:PORT of a TF Serving (or local) gRPC server")
-    parser.add_argument("--version", type=int, help="served version (with --server)")
     parser.set_defaults(func=run_translate)
+
+    parser = subparsers.add_parser(
+        "upscale", help="super-resolve low-resolution images with an srgan model (.keras, or --server)")
+    _add_model_arguments(parser)
+    parser.add_argument("--out", required=True, help="folder for the upscaled PNGs")
+    parser.set_defaults(func=run_upscale)
+
+    parser = subparsers.add_parser(
+        "score", help="anomaly scores of images by a ganomaly model (.keras, or --server)")
+    _add_model_arguments(parser)
+    parser.add_argument("--out", help="a CSV file for the scores (name,score)")
+    parser.set_defaults(func=run_score)
 
 
 def read_images(path):
@@ -35,34 +58,65 @@ def read_images(path):
                                 f"({', '.join(IMAGE_SUFFIXES)}).")
     pictures = [np.asarray(Image.open(p)) for p in files]
     if len({p.shape for p in pictures}) > 1:
-        raise ValueError(f"The images in {path} differ in shape; translate one size at a time.")
+        raise ValueError(f"The images in {path} differ in shape; give one size at a time.")
     images = np.stack(pictures).astype(np.float32) / 127.5 - 1.0
     return (images[..., None] if images.ndim == 3 else images), [p.stem for p in files]
 
 
-def run_translate(args):
+COMMAND_MODELS = {"translate": "an image-to-image", "upscale": "an srgan", "score": "a ganomaly"}
+
+
+def run_on_images(args, call):
+    """(`call(target, images)`, file names) for the images of --input, the target being the
+    loaded `.keras` model or, with --server, the gRPC client (both have the same methods)."""
     images, names = read_images(args.input)
     if args.server:
         from serving.client import GeneratorClient
 
         with GeneratorClient(args.server, args.model, version=args.version) as client:
-            translated = client.translate(images, direction=args.direction)
-    else:
-        import keras
+            return call(client, images), names
+    import keras
 
-        import tfgan_suite  # noqa: F401  (registers the models for loading)
+    import tfgan_suite  # noqa: F401  (registers the models for loading)
 
-        if not Path(args.model).is_file():
-            raise FileNotFoundError(f"No such model file: {args.model} (give a .keras file, or "
-                                    "--server HOST:PORT).")
-        model = keras.models.load_model(args.model)
-        if getattr(model, "input_kind", None) != "image":
-            raise ValueError(f"{args.model} is a {model.variant} model, which samples rather than "
-                             "translates: use `tfgan-suite sample`.")
-        translated = model.translate(images, args.direction)
-    out = Path(args.out)
+    if not Path(args.model).is_file():
+        raise FileNotFoundError(f"No such model file: {args.model} (give a .keras file, or "
+                                "--server HOST:PORT).")
+    model = keras.models.load_model(args.model)
+    if not hasattr(model, args.command):
+        raise ValueError(f"{args.model} is a {model.variant} model, which cannot "
+                         f"{args.command}: `tfgan-suite {args.command}` takes "
+                         f"{COMMAND_MODELS[args.command]} model (`tfgan-suite sample` samples "
+                         "a latent one).")
+    return call(model, images), names
+
+
+def _write_pictures(out, names, suffix, images):
+    out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    pixels = np.round((np.clip(translated, -1, 1) + 1) * 127.5).astype(np.uint8)
+    pixels = np.round((np.clip(images, -1, 1) + 1) * 127.5).astype(np.uint8)
     for name, picture in zip(names, pixels):
-        print(save_picture(out / f"{name}_{args.direction}.png", picture))
+        print(save_picture(out / f"{name}_{suffix}.png", picture))
+
+
+def run_translate(args):
+    translated, names = run_on_images(
+        args, lambda target, images: target.translate(images, args.direction))
+    _write_pictures(args.out, names, args.direction, translated)
+    return 0
+
+
+def run_upscale(args):
+    upscaled, names = run_on_images(args, lambda target, images: target.upscale(images))
+    _write_pictures(args.out, names, "upscaled", upscaled)
+    return 0
+
+
+def run_score(args):
+    scores, names = run_on_images(args, lambda target, images: target.score(images))
+    for name, score in zip(names, scores):
+        print(f"{name} {score:.6g}")
+    if args.out:
+        with open(args.out, "w", newline="") as f:
+            csv.writer(f).writerows([("name", "score"), *zip(names, map(float, scores))])
     return 0

@@ -161,6 +161,17 @@ def load_classifier(dataset):
     return classifier
 
 
+def classifier_conv_features(dataset):
+    """The shipped classifier's convolutional features, images in [-1, 1] -> [N, 7, 7, 64] (its
+    last conv layer, after ReLU): a frozen network for content losses (SRGAN's phi, in place of
+    VGG19's conv5_4, whose ImageNet weights cannot be fetched offline)."""
+    classifier = load_classifier(dataset)
+    last_conv = [layer for layer in classifier.layers if isinstance(layer, keras.layers.Conv2D)][-1]
+    network = keras.Model(classifier.inputs, last_conv.output, name=f"{dataset}_conv_features")
+    network.trainable = False
+    return network
+
+
 def _classifier_extractor(dataset):
     classifier = load_classifier(dataset)
     network = keras.Model(

@@ -160,3 +160,22 @@ def precision_recall(real_features, generated_features, k=3, block_size=1000):
     real_radii = _kth_neighbour_radii(real, k, block_size)
     generated_radii = _kth_neighbour_radii(generated, k, block_size)
     return _mutual_coverage(real, real_radii, generated, generated_radii, block_size)
+
+
+def auroc(normal_scores, anomaly_scores):
+    """The area under the ROC curve of anomaly scores (higher: more anomalous): the probability
+    that an anomaly scores above a normal example, ties counting one half (the Mann-Whitney U
+    statistic divided by the number of pairs). 0.5 is chance, 1.0 a perfect separation."""
+    normal = np.asarray(normal_scores, np.float64).ravel()
+    anomaly = np.asarray(anomaly_scores, np.float64).ravel()
+    if not len(normal) or not len(anomaly):
+        raise ValueError("AUROC needs at least one normal and one anomalous score.")
+    scores = np.concatenate([normal, anomaly])
+    order = scores.argsort(kind="mergesort")
+    ranks = np.empty(len(scores))
+    sorted_scores = scores[order]
+    # Average ranks over ties (1-based).
+    _, first, counts = np.unique(sorted_scores, return_index=True, return_counts=True)
+    ranks[order] = np.repeat(first + (counts + 1) / 2.0, counts)
+    u = ranks[len(normal):].sum() - len(anomaly) * (len(anomaly) + 1) / 2.0
+    return float(u / (len(normal) * len(anomaly)))

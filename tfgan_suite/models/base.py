@@ -49,8 +49,9 @@ class Phase(NamedTuple):
 
     `method(*phase_inputs)` returns a dict of per-example terms: the term named `loss` descends the
     trainable variables of `players`, the others are logged (if listed in the model's metrics). The
-    phase runs `repeat` times in a row, on the steps where step % `every` == 0; `after` names a
-    method called after each repetition with the phase's terms, which may return more terms to log
+    phase runs `repeat` times in a row, on the steps where step % `every` == 0 and `start` <= step
+    (< `stop` unless None: SRGAN's MSE pre-training, then its GAN phase); `after` names a method
+    called after each repetition with the phase's terms, which may return more terms to log
     (WGAN's clipping returns none, BEGAN's k_t update returns k_t).
     """
     loss: str
@@ -59,6 +60,17 @@ class Phase(NamedTuple):
     repeat: int = 1
     every: int = 1
     after: str | None = None
+    start: int = 0
+    stop: int | None = None
+
+    @property
+    def every_step(self):
+        return self.every == 1 and self.start == 0 and self.stop is None
+
+    def due(self, step):
+        """Whether the phase runs on `step` (a tensor)."""
+        due = (step % self.every == 0) & (step >= self.start)
+        return due if self.stop is None else due & (step < self.stop)
 
 
 def check_dtype_policy(policy):
@@ -103,6 +115,7 @@ class AdversarialModel(keras.Model):
     served_networks = ()    # players whose EMA copy (when enabled) serves instead of them
     extra_metrics = ()      # the variant's own logged terms, besides each phase's loss
     requires_labels = False  # conditional by design: trained on labelled batches
+    training_domains = 1     # 2: trained on (domain_a, domain_b) batches (image-to-image)
 
     def __init__(self, seed=0, training_info=None, ema_decay=None, ema_start=0, dtype_policy=None,
                  **kwargs):
@@ -231,6 +244,9 @@ class AdversarialModel(keras.Model):
                                  f"{phase.repeat}.")
             if phase.every < 1:
                 raise ValueError(f"A phase runs every k >= 1 steps; got every={phase.every}.")
+            if phase.start < 0 or (phase.stop is not None and phase.stop <= phase.start):
+                raise ValueError(f"A phase runs on steps start <= step < stop, start >= 0; got "
+                                 f"start={phase.start}, stop={phase.stop}.")
 
     @property
     def steps_taken(self):
@@ -267,7 +283,7 @@ class AdversarialModel(keras.Model):
         self.update_power_iterations()
         for phase in self.phases():
             for repetition in range(phase.repeat):
-                if phase.every == 1:
+                if phase.every_step:
                     self._run_phase(phase, repetition, batch, step)
                 else:
                     self._run_on_due_steps(phase, repetition, batch, step)
@@ -282,7 +298,7 @@ class AdversarialModel(keras.Model):
                 layer.update_power_iteration()
 
     def _run_on_due_steps(self, phase, repetition, batch, step):
-        """The phase on the steps `phase.every` divides (the same steps on every replica). Under
+        """The phase on its due steps (`Phase.due`, the same steps on every replica). Under
         MirroredStrategy a cond whose branch synchronises the replicas (gradient all-reduce,
         synchronized batch norm) must be taken in cross-replica context, as Keras's
         LossScaleOptimizer does."""
@@ -291,14 +307,14 @@ class AdversarialModel(keras.Model):
             return tf.constant(0)
 
         if tf.__internal__.distribute.strategy_supports_no_merge_call():
-            tf.cond(step % phase.every == 0, lambda: run(batch, step), lambda: tf.constant(0))
+            tf.cond(phase.due(step), lambda: run(batch, step), lambda: tf.constant(0))
             return
 
         def cross_replica(strategy, batch, step):
             def on_every_replica():
                 strategy.extended.call_for_each_replica(run, args=(batch, step))
                 return tf.constant(0)
-            due = strategy.experimental_local_results(step)[0] % phase.every == 0
+            due = phase.due(strategy.experimental_local_results(step)[0])
             tf.cond(due, on_every_replica, lambda: tf.constant(0))
 
         tf.distribute.get_replica_context().merge_call(cross_replica, args=(batch, step))
@@ -346,6 +362,12 @@ class AdversarialModel(keras.Model):
         replicas = tf.distribute.get_replica_context().num_replicas_in_sync
         return tf.nn.compute_average_loss(
             per_example, global_batch_size=ops.shape(per_example)[0] * replicas)
+
+    @staticmethod
+    def per_example(values):
+        """The mean over every axis but the batch: per-example pixel errors, or a PatchGAN's
+        per-example score averaged over its patches."""
+        return ops.mean(ops.reshape(values, (ops.shape(values)[0], -1)), axis=1)
 
     @staticmethod
     def global_mean(value):

@@ -29,6 +29,7 @@ class ImageToImageGAN(AdversarialModel):
     networks = ("generator_ab", "generator_ba", "discriminator_a", "discriminator_b")
     served_networks = ("generator_ab", "generator_ba")
     input_kind = "image"
+    training_domains = 2
     paired = False  # True: trains on aligned (a_i, b_i) pairs (pix2pix); else unpaired domains
 
     def __init__(self, generator_ab, generator_ba, discriminator_a, discriminator_b, image_shape,
@@ -91,12 +92,6 @@ class ImageToImageGAN(AdversarialModel):
         they were translated from, is for conditional discriminators (pix2pix)."""
         network = {"a": self.discriminator_a, "b": self.discriminator_b}[domain]
         return self.run(network, images, training)
-
-    @staticmethod
-    def per_example(values):
-        """The mean over every axis but the batch: per-example pixel errors, or a PatchGAN's
-        per-example score averaged over its patches."""
-        return ops.mean(ops.reshape(values, (ops.shape(values)[0], -1)), axis=1)
 
     # ----- training ---------------------------------------------------------------------------
 

@@ -9,6 +9,11 @@ each with fresh z (`self.noise("z", ...)`). The adversarial loss is chosen by na
 A variant defines `discriminator_objective(real_scores, fake_scores)` and
 `generator_objective(fake_scores)` (per-example losses of D's outputs), or overrides
 `discriminator_loss` / `generator_loss(images, labels, z)` when it needs more than the scores.
+Discriminator augmentation for limited data: `augment` ("diffaugment", "ada" or null for none)
+transforms every image `discriminate` sees, real or fake, in the D and G steps (DiffAugment and
+ADA, see `tfgan_suite.augmentation`). ADA moves p every 4 steps toward the target
+`ada_target` (r_t = 0.6). At most, p moves by 1 per `ada_kimg` (500) thousand real images. ADA's p
+is logged as `augment_p` and checkpointed.
 Served: `serving_default` (z [+ labels] -> images), `sample` (num_samples, seed [+ truncation]
 [+ labels]), and `sample_png` for image outputs. A model that declares `takes_truncation` samples
 with the truncation trick (Brock et al. 2018, sec. 3.1): latent values beyond the threshold are
@@ -20,12 +25,15 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from tfgan_suite import losses
+from tfgan_suite import augmentation, losses
 from tfgan_suite.models import signatures
 from tfgan_suite.models.base import MAX_REPEAT, AdversarialModel, Phase
 from tfgan_suite.models.signatures import Signature
 from tfgan_suite.networks import (AutoencoderDiscriminator, DCGANDiscriminator, DCGANGenerator,
                                   MLPDiscriminator, MLPGenerator)
+
+
+ADA_INTERVAL = 4  # ADA moves p every 4 steps (stylegan2-ada training_loop.py, ada_interval)
 
 
 class LatentGAN(AdversarialModel):
@@ -41,7 +49,7 @@ class LatentGAN(AdversarialModel):
     takes_truncation = False         # True: `sample` and its signatures take a truncation threshold
 
     def __init__(self, generator, discriminator, latent_dim, num_classes=None, n_critic=None,
-                 loss=None, **kwargs):
+                 loss=None, augment=None, ada_target=0.6, ada_kimg=500.0, **kwargs):
         super().__init__(**kwargs)
         self.generator = generator
         self.discriminator = discriminator
@@ -58,6 +66,24 @@ class LatentGAN(AdversarialModel):
                              "option (gan, dcgan and the conditional variants do).")
         self.adversarial_loss = loss or self.default_loss
         losses.adversarial_losses(self.adversarial_loss)  # one clear error naming the valid losses
+        if augment not in (None, *augmentation.KINDS):
+            raise ValueError(f"augment must be one of {', '.join(augmentation.KINDS)} (or null: "
+                             f"none); got {augment!r}.")
+        if augment is not None and self.discriminator_kind != "scores":
+            raise ValueError(f"{self.variant}'s discriminator reconstructs its input, so augmenting "
+                             "what it sees would change its energy: train it without augment.")
+        if not 0.0 < ada_target < 1.0 or not ada_kimg > 0:
+            raise ValueError(f"ada_target must be in (0, 1) and ada_kimg > 0; got {ada_target}, "
+                             f"{ada_kimg}.")
+        self.augment = augment
+        self.ada_target, self.ada_kimg = float(ada_target), float(ada_kimg)
+        if augment == "ada":
+            # p, and E[sign D(real)] summed over the real images seen since p last moved:
+            # checkpointed with the model, the same on every replica.
+            weight = lambda name: self.add_weight(shape=(), initializer="zeros", trainable=False,
+                                                  name=name, aggregation="only_first_replica")
+            self.ada_p, self.ada_sign_sum, self.ada_seen = (weight("ada_p"), weight("ada_sign_sum"),
+                                                            weight("ada_seen"))
 
     @classmethod
     def fixed_options(cls):
@@ -104,6 +130,9 @@ class LatentGAN(AdversarialModel):
         labels = None if self.num_classes is None else ops.zeros((1,), "int32")
         self.discriminator(self.discriminator_inputs(fake, labels))
         self.image_shape = tuple(int(d) for d in fake.shape[1:])
+        if self.augment is not None and len(self.image_shape) != 3:
+            raise ValueError(f"augment={self.augment!r} transforms images (H, W, C); this model "
+                             f"makes {self.image_shape}: train it without augment.")
 
     def generator_inputs(self, z, labels=None):
         return z if self.num_classes is None else [z, labels]
@@ -116,8 +145,59 @@ class LatentGAN(AdversarialModel):
         return self.run(self.generator, self.generator_inputs(z, labels), training=True)
 
     def discriminate(self, images, labels):
-        """D(x) (or D(x, y)) in training mode."""
-        return self.run(self.discriminator, self.discriminator_inputs(images, labels), training=True)
+        """D(x) (or D(x, y)) in training mode, on augmented images when `augment` is set."""
+        state = self._phase_state
+        in_d_phase = (getattr(state, "context", None) or (None, None))[1] == "d_loss"
+        real = in_d_phase and images is getattr(state, "real_images", None)
+        if self.augment is not None:
+            images = self.augmented(images)
+        scores = self.run(self.discriminator, self.discriminator_inputs(images, labels),
+                          training=True)
+        if real and self.augment == "ada":
+            self.record_real_signs(scores["logits"] if isinstance(scores, dict) else scores)
+        return scores
+
+    def augmented(self, images):
+        """`images` augmented with this call's own named noise (each D call of a phase draws its
+        own), with probability p under ADA."""
+        call = getattr(self._phase_state, "augment_calls", 0)
+        self._phase_state.augment_calls = call + 1
+        draw = lambda name, shape, *args: self.noise(f"augment{call}/{name}", shape, *args,
+                                                     batch_size=tf.shape(images)[0])
+        probability = self.ada_p.value if self.augment == "ada" else None
+        return augmentation.augment(images, draw, probability)
+
+    def record_real_signs(self, real_scores):
+        """Adds the signs of D's outputs on this step's real images, over all replicas, to ADA's
+        running sum."""
+        context = tf.distribute.get_replica_context()
+        signs = ops.reshape(ops.sign(ops.cast(real_scores, "float32")), (-1,))
+        self.ada_sign_sum.assign_add(context.all_reduce(tf.distribute.ReduceOp.SUM,
+                                                        ops.sum(signs)))
+        self.ada_seen.assign_add(context.all_reduce(tf.distribute.ReduceOp.SUM,
+                                                    ops.cast(ops.size(signs), "float32")))
+        self._phase_state.real_signs_recorded = True
+
+    def train_step(self, data):
+        """The core's step; under ADA, p then moves every `ADA_INTERVAL` steps and is logged."""
+        self._phase_state.real_signs_recorded = False  # per replica thread, while tracing
+        logs = super().train_step(data)
+        if self.augment != "ada":
+            return logs
+        if not self._phase_state.real_signs_recorded:
+            raise ValueError(f"ADA reads D's outputs on the real images of the batch, and "
+                             f"{self.variant}'s discriminator loss never passes them to "
+                             "`discriminate` as they came: use augment='diffaugment'.")
+        due = self.steps_taken % ADA_INTERVAL == 0  # steps_taken counts this step already
+        moved = augmentation.ada_probability_step(
+            self.ada_p.value, self.ada_sign_sum.value, self.ada_seen.value, self.ada_target,
+            self.ada_kimg)
+        probability = tf.where(due, moved, self.ada_p.value)
+        # The accumulators restart only once p has read them.
+        with tf.control_dependencies([self.ada_p.assign(probability)]):
+            for accumulator in (self.ada_sign_sum, self.ada_seen):
+                accumulator.assign(tf.where(due, 0.0, accumulator.value))
+        return {**logs, "augment_p": self._loggable(probability)}
 
     # ----- training ---------------------------------------------------------------------------
 
@@ -146,6 +226,8 @@ class LatentGAN(AdversarialModel):
         return self.optimizers["generator"]
 
     def phase_inputs(self, batch):
+        # What `discriminate` needs to tell the real images and number its augmentation draws.
+        self._phase_state.real_images, self._phase_state.augment_calls = batch[0], 0
         return (*batch, self.latent_noise())
 
     def latent_noise(self, batch_size=None):
@@ -311,4 +393,5 @@ class LatentGAN(AdversarialModel):
     def get_config(self):
         return {**super().get_config(), "latent_dim": self.latent_dim,
                 "num_classes": self.num_classes, "n_critic": self.n_critic,
+                "augment": self.augment, "ada_target": self.ada_target, "ada_kimg": self.ada_kimg,
                 **({"loss": self.adversarial_loss} if self.takes_loss else {})}

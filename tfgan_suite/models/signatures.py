@@ -76,5 +76,12 @@ def png_images(images):
     return tf.map_fn(tf.io.encode_png, pixels, fn_output_signature=tf.string)
 
 
+def image_signature(shape, function, output, max_batch):
+    """A signature taking `images` [None, *shape] float32, returning {output: function(images)}
+    (SRGAN's `upscale`, the anomaly detectors' `score`)."""
+    spec = tf.TensorSpec([None, *shape], tf.float32, name="images")
+    return Signature((spec,), lambda images: {output: function(images)}, (output,), max_batch)
+
+
 def scalar(name):
     return tf.TensorSpec([], tf.int32, name=name)

@@ -53,13 +53,6 @@ class ConditionalDiscriminator(DCGANDiscriminator):
             self.q_out = layers.Dense(self.categorical_codes + self.continuous_codes,
                                       kernel_initializer=dense_init())
 
-    def features(self, x, training=False):
-        """phi(x): the DCGAN discriminator's strided convolutions, flattened."""
-        h = ops.leaky_relu(self.down_convs[0](x), 0.2)
-        for conv, norm in zip(self.down_convs[1:], self.down_norms):
-            h = ops.leaky_relu(norm(conv(h), training=training), 0.2)
-        return self.flatten(h)
-
     def call(self, inputs, training=False):
         x, labels = split_labels(inputs, self.num_classes if self.conditioning else None)
         phi = self.features(x, training=training)

@@ -123,12 +123,16 @@ class DCGANDiscriminator(keras.Model):
         self.flatten = layers.Flatten()
         self.logit = layers.Dense(1, kernel_initializer=dense_init())
 
-    def call(self, inputs, training=False):
-        x, onehot = split_inputs(inputs, self.num_classes)
+    def features(self, x, training=False):
+        """phi(x): the strided convolutions, flattened (feature matching: GANomaly, AnoGAN)."""
         h = ops.leaky_relu(self.down_convs[0](x), 0.2)
         for conv, norm in zip(self.down_convs[1:], self.down_norms):
             h = ops.leaky_relu(norm(conv(h), training=training), 0.2)
-        h = self.flatten(h)
+        return self.flatten(h)
+
+    def call(self, inputs, training=False):
+        x, onehot = split_inputs(inputs, self.num_classes)
+        h = self.features(x, training=training)
         if onehot is not None:
             h = ops.concatenate([h, onehot], axis=-1)
         return self.logit(h)

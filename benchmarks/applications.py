@@ -1,0 +1,211 @@
+"""Applications against their baselines, at a few CPU minutes each (JSON on stdout or --out).
+
+- `srgan`: 4x super-resolution (7x7 -> 28x28) of the embedded MNIST digits (trained on the
+  first 8,000, scored on the last 2,000): bicubic upscaling, SRResNet (the MSE pre-training
+  alone) and SRGAN (then the GAN phase with the classifier-feature content loss). PSNR and SSIM
+  (`tf.image.psnr/ssim` on [0, 1] images), the shipped MNIST classifier's accuracy on each
+  one's outputs, and FID[mnist-classifier] against the real high-resolution digits.
+- `ganomaly`: MNIST leave-one-digit-out (GANomaly's protocol, Akcay et al. 2018 sec. 4.1): the
+  held-out digit is the anomaly, the model trains on the other nine (of the first 8,000 images)
+  and is scored on the last 2,000: AUROC of GANomaly's score beside a plain autoencoder (the same
+  encoder and decoder trained on the L1 reconstruction alone, scored by its reconstruction error).
+  `--protocol one-class`: the one-class protocol of Ruff et al. 2018 (Deep SVDD, Table 1) instead,
+  trained on the digit alone, every other digit anomalous.
+- `augment`: DCGAN on 1% of the embedded MNIST (100 images) without augmentation, with DiffAugment
+  and with ADA (ada_kimg scaled to the budget), FID[mnist-classifier] of 2,000 samples against the
+  2,000 held-out digits at the same step budget; ADA's p per epoch.
+
+    PYTHONPATH=. python -m benchmarks.applications --sections srgan ganomaly augment
+(as a module: benchmarks/serving.py would shadow the `serving` package)
+"""
+
+import argparse
+import json
+import platform
+import sys
+import time
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+import tfgan_suite
+from tfgan_suite.data import load_arrays
+from tfgan_suite.metrics.extractors import get_extractor
+from tfgan_suite.metrics.functions import auroc, frechet_distance
+from tfgan_suite.models.srgan import bicubic_resize
+from tfgan_suite.networks import DCGANGenerator, ImageEncoder
+
+TRAIN_IMAGES = 8000
+
+
+def mnist():
+    images, labels, _, _ = load_arrays("mnist_embedded")
+    images = images.astype(np.float32) / 127.5 - 1.0
+    return (images[:TRAIN_IMAGES], labels[:TRAIN_IMAGES]), (images[TRAIN_IMAGES:],
+                                                            labels[TRAIN_IMAGES:])
+
+
+def batches(images, batch_size, seed=0):
+    return (tf.data.Dataset.from_tensor_slices(images).shuffle(len(images), seed=seed).repeat()
+            .batch(batch_size, drop_remainder=True))
+
+
+def image_scores(outputs, truth, labels, extractor):
+    """PSNR, SSIM, classifier accuracy and FID of `outputs` against the true images."""
+    as_unit = lambda x: (tf.clip_by_value(tf.constant(x), -1.0, 1.0) + 1.0) / 2.0
+    features, logits = extractor.extract(np.clip(outputs, -1, 1))
+    real_features, _ = extractor.extract(truth)
+    return {"psnr": float(tf.reduce_mean(tf.image.psnr(as_unit(outputs), as_unit(truth), 1.0))),
+            "ssim": float(tf.reduce_mean(tf.image.ssim(as_unit(outputs), as_unit(truth), 1.0))),
+            "classifier_accuracy": float(np.mean(logits.argmax(axis=1) == labels)),
+            "fid_mnist_classifier": float(frechet_distance(features, real_features))}
+
+
+def srgan_section(args):
+    (train, _), (test, test_labels) = mnist()
+    extractor = get_extractor("mnist-classifier")
+    keras.utils.set_random_seed(0)
+    model = tfgan_suite.build_model("srgan", image_shape=(28, 28, 1), width=args.sr_width,
+                                    residual_blocks=args.sr_blocks,
+                                    pretrain_steps=args.sr_pretrain_steps)
+    model.compile()
+    low_res = model.downsample(test).numpy()
+    results = {"bicubic": image_scores(bicubic_resize(low_res, (28, 28)).numpy(), test,
+                                       test_labels, extractor)}
+    start = time.perf_counter()
+    model.fit(batches(train, args.batch_size), steps_per_epoch=args.sr_pretrain_steps, verbose=0)
+    results["srresnet_mse"] = image_scores(model.upscale(low_res), test, test_labels, extractor)
+    results["srresnet_mse"]["train_seconds"] = round(time.perf_counter() - start, 1)
+    start = time.perf_counter()
+    model.fit(batches(train, args.batch_size, seed=1), steps_per_epoch=args.sr_gan_steps,
+              verbose=0)
+    results["srgan"] = image_scores(model.upscale(low_res), test, test_labels, extractor)
+    results["srgan"]["train_seconds"] = round(time.perf_counter() - start, 1)
+    results["real_high_res"] = {"classifier_accuracy": float(np.mean(
+        extractor.extract(test)[1].argmax(axis=1) == test_labels))}
+    results["settings"] = {"width": args.sr_width, "residual_blocks": args.sr_blocks,
+                           "pretrain_steps": args.sr_pretrain_steps,
+                           "gan_steps": args.sr_gan_steps, "batch_size": args.batch_size,
+                           "content_features": "mnist classifier conv3 (VGG19 not available)"}
+    return results
+
+
+def autoencoder_scores(train, test, args):
+    """The baseline: G_E and G_D of GANomaly's shapes trained on the L1 reconstruction alone;
+    scores = mean |x - x_hat|."""
+    keras.utils.set_random_seed(0)
+    autoencoder = keras.Sequential([
+        keras.Input((28, 28, 1)),
+        ImageEncoder((28, 28, 1), args.latent_dim, filters=args.ad_width),
+        DCGANGenerator(args.latent_dim, (28, 28, 1), filters=args.ad_width)])
+    autoencoder.compile(keras.optimizers.Adam(2e-4, beta_1=0.5), loss="mae")
+    autoencoder.fit(batches(train, args.batch_size).map(lambda x: (x, x)),
+                    steps_per_epoch=args.ad_steps, verbose=0)
+    reconstruction = autoencoder.predict(test, batch_size=500, verbose=0)
+    return np.abs(reconstruction - test).mean(axis=(1, 2, 3))
+
+
+def ganomaly_section(args):
+    (train, train_labels), (test, test_labels) = mnist()
+    results = {}
+    one_class = args.protocol == "one-class"
+    for digit in args.anomaly_digits:
+        # One-class (Ruff et al. 2018): the digit is the normal class, every other one anomalous.
+        normal = train[(train_labels == digit) if one_class else (train_labels != digit)]
+        anomalous = (test_labels != digit) if one_class else (test_labels == digit)
+        keras.utils.set_random_seed(0)
+        model = tfgan_suite.build_model("ganomaly", image_shape=(28, 28, 1), width=args.ad_width,
+                                        latent_dim=args.latent_dim)
+        model.compile()
+        start = time.perf_counter()
+        model.fit(batches(normal, args.batch_size), steps_per_epoch=args.ad_steps, verbose=0)
+        seconds = time.perf_counter() - start
+        scores = model.score(test)
+        baseline = autoencoder_scores(normal, test, args)
+        results[str(digit)] = {
+            "ganomaly_auroc": auroc(scores[~anomalous], scores[anomalous]),
+            "autoencoder_auroc": auroc(baseline[~anomalous], baseline[anomalous]),
+            "ganomaly_train_seconds": round(seconds, 1)}
+        print(f"anomaly digit {digit}: {results[str(digit)]}", file=sys.stderr)
+    for key in ("ganomaly_auroc", "autoencoder_auroc"):
+        results[f"mean_{key}"] = float(np.mean([r[key] for r in results.values()
+                                                if isinstance(r, dict)]))
+    results["settings"] = {"width": args.ad_width, "latent_dim": args.latent_dim,
+                           "steps": args.ad_steps, "batch_size": args.batch_size,
+                           "protocol": f"{args.protocol} (digit = the "
+                                       f"{'normal' if one_class else 'anomaly'} class), test = "
+                                       "last 2000 embedded images"}
+    return results
+
+
+def augment_section(args):
+    (train, _), (test, _) = mnist()
+    few = train[:args.few_images]
+    extractor = get_extractor("mnist-classifier")
+    real_features, _ = extractor.extract(test)
+    results = {}
+    epochs = 10
+    for augment in (None, "diffaugment", "ada"):
+        keras.utils.set_random_seed(0)
+        # ADA's p may then cross [0, 1] in a third of the run (the paper: 500k images).
+        options = dict(augment=augment, ada_kimg=args.augment_steps * args.batch_size / 3000.0)
+        model = tfgan_suite.build_model("dcgan", image_shape=(28, 28, 1), width=args.gan_width,
+                                        latent_dim=64, **options)
+        model.compile()
+        start = time.perf_counter()
+        history = model.fit(batches(few, args.batch_size), epochs=epochs,
+                            steps_per_epoch=args.augment_steps // epochs, verbose=0).history
+        samples = np.concatenate([model.sample(500, seed=s) for s in range(4)])
+        features, _ = extractor.extract(samples)
+        results[str(augment)] = {"fid_mnist_classifier": float(frechet_distance(features,
+                                                                                real_features)),
+                                 "train_seconds": round(time.perf_counter() - start, 1)}
+        if augment == "ada":
+            results[str(augment)]["p_per_epoch"] = [round(p, 3) for p in history["augment_p"]]
+        print(f"augment {augment}: {results[str(augment)]}", file=sys.stderr)
+    results["settings"] = {"training_images": args.few_images, "steps": args.augment_steps,
+                           "width": args.gan_width, "batch_size": args.batch_size}
+    return results
+
+
+SECTIONS = {"srgan": srgan_section, "ganomaly": ganomaly_section, "augment": augment_section}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sections", nargs="+", choices=SECTIONS, default=list(SECTIONS))
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--sr-width", type=int, default=32)
+    parser.add_argument("--sr-blocks", type=int, default=4)
+    parser.add_argument("--sr-pretrain-steps", type=int, default=400)
+    parser.add_argument("--sr-gan-steps", type=int, default=400)
+    parser.add_argument("--anomaly-digits", type=int, nargs="+", default=[0, 1, 9])
+    parser.add_argument("--protocol", choices=("leave-one-out", "one-class"),
+                        default="leave-one-out",
+                        help="GANomaly's (train on nine digits) or Deep SVDD's (train on one)")
+    parser.add_argument("--ad-width", type=int, default=16)
+    parser.add_argument("--latent-dim", type=int, default=100)
+    parser.add_argument("--ad-steps", type=int, default=400)
+    parser.add_argument("--few-images", type=int, default=100)
+    parser.add_argument("--augment-steps", type=int, default=600)
+    parser.add_argument("--gan-width", type=int, default=16)
+    parser.add_argument("--out", help="JSON file (default: stdout)")
+    args = parser.parse_args(argv)
+    results = {"machine": {"platform": platform.platform(), "processor": platform.processor(),
+                           "tensorflow": tf.__version__}, "settings": vars(args)}
+    for name in args.sections:
+        start = time.perf_counter()
+        results[name] = SECTIONS[name](args)
+        results[name]["section_seconds"] = round(time.perf_counter() - start, 1)
+        print(f"{name}: {json.dumps(results[name])}", file=sys.stderr)
+    text = json.dumps(results, indent=1)
+    if args.out:
+        with open(args.out, "w") as f:
+            f.write(text + "\n")
+    else:
+        print(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,156 @@
+"""Applications (issue 17): SRGAN's MSE pre-training then GAN phase, GANomaly's anomaly score
+after a short training on one digit, and both served (`upscale`, `score`): exported == Keras,
+called by the client and the `tfgan-suite upscale/score` commands, batch cap and bad shapes
+rejected with INVALID_ARGUMENT. (The contract tests cover parity and the `.keras` round-trip.)"""
+
+import grpc
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import tfgan_suite
+from export import export_generator
+from serving.client import GeneratorClient
+from serving.errors import ServingError
+from serving.local_server import LocalServer
+from serving.model_config import ModelEntry
+from tfgan_suite.data import load_arrays
+from tfgan_suite.metrics.functions import auroc
+
+CAP = 4
+
+
+def digits(digit, count, offset=0):
+    images, labels, _, _ = load_arrays("mnist_embedded")
+    return images[labels == digit][offset:offset + count].astype(np.float32) / 127.5 - 1.0
+
+
+@pytest.mark.slow  # one trace of SRGAN's three conditional phases: ~20 s on 2 cores
+def test_srgan_pretrains_on_mse_then_trains_its_discriminator():
+    keras.utils.set_random_seed(0)
+    model = tfgan_suite.build_model("srgan", image_shape=(28, 28, 1), width=4, residual_blocks=1,
+                                    pretrain_steps=2)
+    model.compile()
+    assert model.low_res_shape == (7, 7, 1)
+    batches = tf.data.Dataset.from_tensor_slices(digits(3, 16)).batch(8)
+    discriminator_start = [w.copy() for w in model.discriminator.get_weights()]
+    history = model.fit(batches, verbose=0).history  # steps 0 and 1: pre-training only
+    assert history["mse_loss"][0] > 0 and history["g_loss"][0] == history["d_loss"][0] == 0
+    for now, before in zip(model.discriminator.get_weights(), discriminator_start):
+        np.testing.assert_array_equal(now, before)
+    # The schedule follows the step counter, which checkpoints and `.keras` files restore
+    # (test_contract): a resumed run takes up where it stopped.
+    history = model.fit(batches, verbose=0).history  # steps 2 and 3: the GAN phase
+    assert history["mse_loss"][0] == 0 and history["d_loss"][0] > 0 and history["content_loss"][0] > 0
+    moved = max(np.abs(now - before).max() for now, before in
+                zip(model.discriminator.get_weights(), discriminator_start))
+    assert moved > 0
+    low_res = model.downsample(digits(3, 2)).numpy()
+    assert low_res.shape == (2, 7, 7, 1) and model.upscale(low_res).shape == (2, 28, 28, 1)
+    assert model.epoch_picture(digits(3, 2)).shape == (56, 84, 1)  # bicubic, SRGAN, original
+    with pytest.raises(ValueError, match=r"content_features='mnist' takes 28x28x1 images"):
+        tfgan_suite.build_model("srgan", image_shape=(32, 32, 3), width=4, residual_blocks=1)
+    with pytest.raises(ValueError, match="multiples of 4"):
+        tfgan_suite.build_model("srgan", image_shape=(30, 30, 1), width=4, content_features=None)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """A GANomaly trained 30 steps on 1s, and an untrained SRGAN, exported and served."""
+    base = tmp_path_factory.mktemp("apps")
+    keras.utils.clear_session()
+    keras.utils.set_random_seed(0)
+    untrained = tfgan_suite.build_model("ganomaly", image_shape=(28, 28, 1), width=4, latent_dim=16)
+    ganomaly = tfgan_suite.build_model("ganomaly", image_shape=(28, 28, 1), width=4, latent_dim=16)
+    ganomaly.set_weights(untrained.get_weights())
+    ganomaly.compile()
+    ones = tf.data.Dataset.from_tensor_slices(digits(1, 800)).shuffle(800, seed=0).repeat().batch(32)
+    ganomaly.fit(ones, steps_per_epoch=30, verbose=0)
+    srgan = tfgan_suite.build_model("srgan", image_shape=(28, 28, 1), width=4, residual_blocks=1)
+    for name, model in (("ganomaly", ganomaly), ("srgan", srgan)):
+        model.save(base / f"{name}.keras")
+        export_generator(model, base / "models", name, max_samples=CAP)
+    entries = [ModelEntry(name, str(base / "models" / name)) for name in ("ganomaly", "srgan")]
+    with LocalServer(entries, poll_seconds=0) as server:
+        yield dict(ganomaly=ganomaly, untrained=untrained, srgan=srgan, base=base,
+                   target=f"127.0.0.1:{server.grpc_port}")
+
+
+def test_ganomaly_scores_an_unseen_digit_as_anomalous_after_training_on_ones(served):
+    ones, zeros = digits(1, 200, offset=800), digits(0, 200)
+    trained = auroc(served["ganomaly"].score(ones), served["ganomaly"].score(zeros))
+    untrained = auroc(served["untrained"].score(ones), served["untrained"].score(zeros))
+    # Measured: 0.97 after 30 steps; 0.59 untrained.
+    assert trained > 0.9 and untrained < 0.8, (trained, untrained)
+
+
+@pytest.mark.parametrize("variant, method, shape", [("ganomaly", "score", (28, 28, 1)),
+                                                    ("srgan", "upscale", (7, 7, 1))])
+def test_served_signature_matches_keras_behind_its_cap_and_shape_checks(served, variant, method,
+                                                                        shape):
+    model = served[variant]
+    images = np.random.default_rng(0).uniform(-1, 1, (CAP, *shape)).astype(np.float32)
+    expected = getattr(model, method)(images)
+    with GeneratorClient(served["target"], variant) as client:
+        np.testing.assert_allclose(getattr(client, method)(images), expected, atol=1e-5)
+        for bad in (np.concatenate([images, images[:1]]),  # over the batch cap
+                    np.zeros((1, 14, 14, 1), np.float32)):  # wrong image shape
+            with pytest.raises(ServingError) as info:
+                getattr(client, method)(bad)
+            assert info.value.code == grpc.StatusCode.INVALID_ARGUMENT
+    with pytest.raises(ValueError, match=rf"{method} takes images of shape \[N, "
+                                         rf"{', '.join(map(str, shape))}\] in \[-1, 1\]"):
+        getattr(model, method)(np.zeros((1, 14, 14, 1)))
+
+
+def test_upscale_and_score_commands_over_grpc_and_from_the_keras_file(served, tmp_path, capsys):
+    from PIL import Image
+
+    from tfgan_suite.cli import main
+
+    base, target = served["base"], served["target"]
+    for name, shape in (("low", (7, 7)), ("full", (28, 28))):
+        (tmp_path / name).mkdir()
+        for i, picture in enumerate(np.random.default_rng(1).integers(0, 256, (2, *shape))):
+            Image.fromarray(picture.astype(np.uint8)).save(tmp_path / name / f"im{i}.png")
+    low = np.stack([np.asarray(Image.open(tmp_path / "low" / f"im{i}.png")) for i in range(2)])
+    expected = served["srgan"].upscale(low[..., None] / 127.5 - 1.0)
+    full = np.stack([np.asarray(Image.open(tmp_path / "full" / f"im{i}.png")) for i in range(2)])
+    expected_scores = served["ganomaly"].score(full[..., None] / 127.5 - 1.0)
+    for kind, source in (("served", ["--server", target]), ("file", [])):
+        srgan = ["srgan"] if source else [str(base / "srgan.keras")]
+        assert main(["upscale", *srgan, *source, "--input", str(tmp_path / "low"),
+                     "--out", str(tmp_path / kind)]) == 0
+        written = np.stack([np.asarray(Image.open(tmp_path / kind / f"im{i}_upscaled.png"))
+                            for i in range(2)])[..., None]
+        np.testing.assert_allclose(written / 127.5 - 1.0, expected, atol=1.01 / 127.5)
+        ganomaly = ["ganomaly"] if source else [str(base / "ganomaly.keras")]
+        capsys.readouterr()
+        assert main(["score", *ganomaly, *source, "--input", str(tmp_path / "full"),
+                     "--out", str(tmp_path / f"{kind}.csv")]) == 0
+        printed = [line.split() for line in capsys.readouterr().out.splitlines()]
+        assert [name for name, _ in printed] == ["im0", "im1"]
+        np.testing.assert_allclose([float(s) for _, s in printed], expected_scores, rtol=1e-4)
+        assert (tmp_path / f"{kind}.csv").read_text().splitlines()[0] == "name,score"
+    # A model of another kind: one clear error.
+    assert main(["score", str(base / "srgan.keras"), "--input", str(tmp_path / "full")]) == 2
+    assert "srgan model, which cannot score" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_anogan_latent_search_and_f_anogan_encoder_score_an_unseen_digit_as_anomalous():
+    keras.utils.set_random_seed(0)
+    model = tfgan_suite.build_model("anogan", image_shape=(28, 28, 1), width=8, latent_dim=16,
+                                    encoder_start=150)
+    model.compile()
+    ones, zeros = digits(1, 50, offset=800), digits(0, 50)
+    untrained = auroc(model.score(ones), model.score(zeros))
+    batches = tf.data.Dataset.from_tensor_slices(digits(1, 800)).shuffle(800, seed=0).repeat()
+    history = model.fit(batches.batch(32), steps_per_epoch=250, verbose=0).history
+    assert history["izi_loss"][0] > 0
+    encoder = auroc(model.score(ones), model.score(zeros))
+    search = auroc(model.search_scores(ones, iterations=100),
+                   model.search_scores(zeros, iterations=100))
+    # Measured: 0.99 (izi_f) and 0.99 (latent search) after 150 GAN + 100 encoder steps.
+    assert encoder > 0.9 and search > 0.9 and untrained < 0.8, (encoder, search, untrained)
