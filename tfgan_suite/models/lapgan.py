@@ -31,9 +31,10 @@ class LAPGAN(LatentGAN):
 
     @classmethod
     def create(cls, image_shape, latent_dim=100, num_classes=None, width=64, levels=3, **kwargs):
-        """A pyramid of `levels` levels; `latent_dim` the coarse code z_0 (100 in the paper; the
-        model's z adds one noise plane per finer level); `width` the conv nets' feature maps,
-        4 * `width` units in the fully connected ones."""
+        """A pyramid of `levels` levels, each twice the size of the one before. `latent_dim`
+        values in the coarse code z_0 (100 in the paper), to which the model's z adds one noise
+        plane per finer level. `width` feature maps in the conv nets, 4 * `width` units in the
+        fully connected ones."""
         level_sizes(image_shape, levels)  # one clear error before any network is built
         generator = LaplacianPyramidGenerator(latent_dim, image_shape, levels, width, num_classes)
         discriminator = LaplacianPyramidDiscriminator(image_shape, levels, width, num_classes)

@@ -59,6 +59,9 @@ class StyleGAN(LatentGAN):
 
     def __init__(self, generator, discriminator, latent_dim, r1_gamma=0.01,
                  mixing_probability=0.9, w_average_decay=0.995, **kwargs):
+        """The R1 weight `r1_gamma` (0.01 for 28-32 px). The share of fakes with mixed styles,
+        `mixing_probability` (0.9). The decay of the running average of w that truncation pulls
+        towards, `w_average_decay` (0.995)."""
         super().__init__(generator, discriminator, latent_dim, **kwargs)
         if self.num_classes is not None:
             raise ValueError("stylegan is unconditional here; build it without num_classes.")
