@@ -102,14 +102,14 @@ class StyleGAN(LatentGAN):
     def styled_fakes(self, z):
         """(G's images for z with style mixing and fresh per-layer noise, w of z)."""
         generator = self.generator
-        w = generator.mapping(z, training=True)
-        other_w = generator.mapping(self.noise("mixing_z", [self.latent_dim]), training=True)
+        w = generator.mapping(z)
+        other_w = generator.mapping(self.noise("mixing_z", [self.latent_dim]))
         crossover = self.noise("crossover", (), "uniform", 1, generator.num_ws, dtype="int32")
         mixed = self.noise("mixing", (), "uniform") < self.mixing_probability
         crossover = ops.where(mixed, crossover, generator.num_ws)
         ws = generator.mix(generator.broadcast(w), generator.broadcast(other_w), crossover)
         noises = [self.noise(f"noise_{i}", shape) for i, shape in enumerate(generator.noise_shapes)]
-        return to_float32(generator.synthesis(ws, noises, training=True)), w
+        return to_float32(generator.synthesis(ws, noises)), w
 
     def generate(self, z, labels):
         return self.styled_fakes(z)[0]

@@ -53,8 +53,8 @@ def level_sizes(image_shape, levels):
     return [(height // 2 ** k, width // 2 ** k) for k in reversed(range(levels))]
 
 
-class _Conditioned(keras.Model):
-    """Shared by both networks: the level sizes and the class-conditioning input."""
+class _PyramidNetwork(keras.Model):
+    """What both pyramid networks share: the level sizes and the class conditioning."""
 
     def __init__(self, image_shape, levels=3, width=64, num_classes=None, **kwargs):
         super().__init__(**kwargs)
@@ -95,7 +95,7 @@ class _Conditioned(keras.Model):
 
 
 @keras.saving.register_keras_serializable(package="tfgan_suite")
-class LaplacianPyramidGenerator(_Conditioned):
+class LaplacianPyramidGenerator(_PyramidNetwork):
     """z (+ labels) -> the finest level's image, clipped to [-1, 1]; `pyramid` gives every level."""
 
     def __init__(self, code_dim, image_shape, levels=3, width=64, num_classes=None, **kwargs):
@@ -173,7 +173,7 @@ def real_levels(images, levels):
 
 
 @keras.saving.register_keras_serializable(package="tfgan_suite")
-class LaplacianPyramidDiscriminator(_Conditioned):
+class LaplacianPyramidDiscriminator(_PyramidNetwork):
     """[I_0, (h_1, u(I_0)), ...] (+ labels) -> one logit per level, [N, levels]."""
 
     def __init__(self, image_shape, levels=3, width=64, num_classes=None, **kwargs):

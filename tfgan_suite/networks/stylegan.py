@@ -225,7 +225,7 @@ class StyleGenerator(keras.Model):
                                          initializer="zeros", trainable=False,
                                          aggregation="only_first_replica")
 
-    def mapping(self, z, training=False):
+    def mapping(self, z):
         w = pixel_norm(z)
         for layer in self.mapping_network:
             w = leaky_relu(layer(w))
@@ -247,7 +247,7 @@ class StyleGenerator(keras.Model):
         keep = ops.arange(self.num_ws, dtype="int32")[None, :] < crossover
         return ops.where(keep[:, :, None], ws, other_ws)
 
-    def synthesis(self, ws, noises=None, training=False):
+    def synthesis(self, ws, noises=None):
         """[N, num_ws, w_dim] -> images; `noises` one [N, H, W, 1] per layer, or None for the
         constant noise."""
         noises = noises or [None] * len(self.style_layers)
@@ -262,7 +262,7 @@ class StyleGenerator(keras.Model):
         return rgb + ops.cast(self.rgb_bias, rgb.dtype)
 
     def call(self, z, training=False):
-        return self.synthesis(self.broadcast(self.mapping(z, training)), training=training)
+        return self.synthesis(self.broadcast(self.mapping(z)))
 
     def get_config(self):
         return {**super().get_config(), "latent_dim": self.latent_dim,
