@@ -35,8 +35,8 @@ def fit_steps(model, steps):
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    """A tiny StyleGAN (8 px: the graphs are as for 28 px, the steps cheaper) after 20 steps (EMA from step 0, w average away from 0), its per-step
-    logs and its .keras file."""
+    """A tiny StyleGAN (8 px: the graphs are as for 28 px, the steps cheaper) after 20 steps
+    (EMA from step 0, w average away from 0), its per-step logs and its .keras file."""
     keras.utils.set_random_seed(0)
     model = tfgan_suite.build_model("stylegan", image_shape=(8, 8, 1), latent_dim=16, width=4,
                                     ema_start=0)

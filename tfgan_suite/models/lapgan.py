@@ -44,7 +44,8 @@ class LAPGAN(LatentGAN):
     def build_weights(self):
         fake = self.generator(self.probe_inputs("generator"))
         labels = None if self.num_classes is None else self.probe_inputs("generator")[1]
-        self.discriminator(self.discriminator_inputs(real_levels(fake, self.generator.levels)[0], labels))
+        real = real_levels(fake, self.generator.levels)[0]
+        self.discriminator(self.discriminator_inputs(real, labels))
         self.image_shape = tuple(int(d) for d in fake.shape[1:])
 
     def level_inputs(self, images, labels, z):

@@ -19,10 +19,11 @@ stylegan2-ada train.py `cifar`, the nearest to this resolution):
   multiplied by 16 so its strength per image is unchanged (StyleGAN2 sec. 3.1). Its phase logs
   `r1_loss` (what D descends) and `r1_penalty` (||grad D(x)||^2) on the steps it runs;
 - Adam(0.0025, beta_1=0, beta_2=0.99, epsilon=1e-8) for G; for D, which also takes the lazy R1
-  steps, the learning rate and betas rescaled by c = 16/17 (lr c, beta^c; app. B);
+  steps, the learning rate and betas rescaled by c = 16/17 (lr c, beta^c), as the official
+  training loop does (`mb_ratio`);
 - the running average of w, w_avg <- mean(w) + 0.995 (w_avg - mean(w)), over the global batch in
-  each G step, for the truncation trick w' = w_avg + psi (w - w_avg) (sec. 4.1) applied to every
-  layer (the official generate.py's default, no cutoff);
+  each G step, for the truncation trick w' = w_avg + psi (w - w_avg) (StyleGAN app. B) applied
+  to every layer (the official generate.py's default, no cutoff);
 - an EMA of G serves: StyleGAN2 ramps its half-life up with the images seen (10k images at most
   in the paper's setting); for runs of a few thousand steps we take BigGAN's late start, decay
   0.999 from step 500 (`ema_decay`, `ema_start`).

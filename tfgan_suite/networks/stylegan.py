@@ -1,4 +1,5 @@
-"""StyleGAN2's generator and discriminator (Karras et al. 2020, arXiv:1912.04958), scaled to 28-32 px.
+"""StyleGAN2's generator and discriminator (Karras et al. 2020, arXiv:1912.04958), scaled to
+28-32 px.
 
 Equalised learning rate everywhere (Karras et al. 2018, ProGAN sec. 4.1): weights are drawn from
 N(0, 1 / lr_multiplier) and scaled at run time by lr_multiplier / sqrt(fan_in), so Adam's steps are
@@ -232,7 +233,7 @@ class StyleGenerator(keras.Model):
         return w
 
     def truncate(self, w, psi):
-        """The truncation trick in W (StyleGAN sec. 4.1): w_avg + psi (w - w_avg)."""
+        """The truncation trick in W (StyleGAN app. B): w_avg + psi (w - w_avg)."""
         average = ops.cast(self.w_average, w.dtype)
         return average + ops.cast(psi, w.dtype) * (w - average)
 
