@@ -144,12 +144,12 @@ class StyleGAN(LatentGAN):
         ws = styles(latent)
         if mix_latent is not None:
             ws = generator.mix(ws, styles(mix_latent), crossover)
-        return to_float32(generator.synthesis(ws))
+        return to_float32(generator.images(ws))
 
     def average_image(self):
         """The image of the average w (what every sample is at psi = 0), [1, H, W, C]."""
         generator = self.inference_networks()["generator"]
-        return ops.convert_to_numpy(to_float32(generator.synthesis(
+        return ops.convert_to_numpy(to_float32(generator.images(
             generator.broadcast(generator.w_average[None]))))
 
     @staticmethod

@@ -262,8 +262,13 @@ class StyleGenerator(keras.Model):
                 rgb = layer_rgb if rgb is None else upsample(rgb) + layer_rgb
         return rgb + ops.cast(self.rgb_bias, rgb.dtype)
 
+    def images(self, ws):
+        """Served images: the synthesis clipped to the data's range [-1, 1] (its output is
+        linear; the official code clamps when it writes images)."""
+        return ops.clip(self.synthesis(ws), -1.0, 1.0)
+
     def call(self, z, training=False):
-        return self.synthesis(self.broadcast(self.mapping(z)))
+        return self.images(self.broadcast(self.mapping(z)))
 
     def get_config(self):
         return {**super().get_config(), "latent_dim": self.latent_dim,
