@@ -13,7 +13,10 @@ against 2000 real test images:
 - class-accuracy for the conditional biggan (the classifier's class = the requested class);
 - biggan's EMA generator next to its raw generator, and a truncation sweep (threshold vs FID,
   precision, recall: precision should rise and recall fall as the threshold tightens);
-- ssgan's discriminator rotation accuracy on real test images (chance 0.25).
+- ssgan's discriminator rotation accuracy on real test images (chance 0.25);
+- lapgan (Laplacian pyramid 7 -> 14 -> 28) and stylegan (small StyleGAN2), with a psi sweep for
+  stylegan's truncation towards the average w (psi vs FID, precision, recall: psi = 0 is one
+  image, so precision may stay while recall falls to ~0).
 
 Each row gives the CPU seconds its training took (process time, both cores), so that the budget
 in compute is visible next to the budget in images. Prints JSON; `--markdown` adds a table.
@@ -39,10 +42,11 @@ from tfgan_suite.models.ssgan import rotate
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 DATA = "fashion_mnist"
 CLASSIFIER = "fashion_mnist-classifier"
-VARIANTS = ("dcgan", "sngan", "sagan", "biggan", "ssgan")
+VARIANTS = ("dcgan", "sngan", "sagan", "biggan", "ssgan", "lapgan", "stylegan")
 BUDGET = dict(batch_size=64, steps=600, width=32, latent_dim=64)
 EVAL = 2000
 TRUNCATIONS = (0.0, 2.0, 1.0, 0.5, 0.25)
+PSIS = (1.0, 0.7, 0.5, 0.0)
 
 
 def fashion(split, with_labels, batch_size, data_dir, datasets=DATASETS):
@@ -111,6 +115,11 @@ def markdown(results):
         for threshold, row in results["biggan_truncation"].items():
             rows.append(f"| {threshold} | {row['fid']:.1f} | {row['precision']:.3f} | "
                         f"{row['recall']:.3f} | {row['class_accuracy']:.3f} |")
+    if "stylegan_psi" in results:
+        rows += ["", "| stylegan psi | FID | precision | recall |", "|---|---|---|---|"]
+        for psi, row in results["stylegan_psi"].items():
+            rows.append(f"| {psi} | {row['fid']:.1f} | {row['precision']:.3f} | "
+                        f"{row['recall']:.3f} |")
     return "\n".join(rows)
 
 
@@ -152,6 +161,12 @@ def main(argv=None):
                     real, conditional)
                 print(json.dumps({f"truncation {threshold}":
                                   results["biggan_truncation"][str(threshold)]}), flush=True)
+        if variant == "stylegan":
+            results["stylegan_psi"] = {}
+            for psi in PSIS:
+                results["stylegan_psi"][str(psi)] = measure(
+                    lambda n, labels: model.sample(n, seed=1, truncation_psi=psi), real, False)
+                print(json.dumps({f"psi {psi}": results["stylegan_psi"][str(psi)]}), flush=True)
     results["machine"] = {"cpus": os.cpu_count(), "platform": platform.platform(),
                           "python": platform.python_version(), "tensorflow": tf.__version__}
     print(json.dumps(results, indent=2))

@@ -94,11 +94,16 @@ def run_until_signalled(command):
 def sample_from_server(args):
     """`tfgan-suite sample --server HOST:PORT --model NAME`: sample over gRPC and write PNG(s).
 
-    args: server, model, version, label, num, seed, labels, out, grid. With `grid` one PNG is
+    args: server, model, version, label, num, seed, labels, truncation_psi, mix_seed, crossover,
+    out, grid (mix_seed and crossover: the `style_mix` signature). With `grid` one PNG is
     written to `out`; otherwise one PNG per image, `out` with the image index before the suffix.
     """
     with GeneratorClient(args.server, args.model, version=args.version, label=args.label) as client:
-        images = client.sample(args.num, args.seed, labels=args.labels)
+        if getattr(args, "mix_seed", None) is not None:
+            images = client.style_mix(args.num, args.seed, args.mix_seed, args.crossover)
+        else:
+            images = client.sample(args.num, args.seed, labels=args.labels,
+                                   truncation_psi=getattr(args, "truncation_psi", None))
     for path in write_pngs(images, args.out, grid=args.grid):
         print(path)
     return 0

@@ -84,15 +84,27 @@ class GeneratorClient:
         self.close()
 
     # -- generation -----------------------------------------------------------------------
-    def sample(self, n, seed, labels=None, truncation=None):
+    def sample(self, n, seed, labels=None, truncation=None, truncation_psi=None):
         """`n` images drawn from the `sample` signature; the same seed gives the same images.
         `truncation`: the threshold of the truncation trick, for models whose signature takes one
-        (0 or None: none)."""
-        return self._sample("sample", "images", n, seed, labels, truncation)
+        (0 or None: none); `truncation_psi`: StyleGAN's truncation towards the average w (1 or
+        None: none)."""
+        return self._sample("sample", "images", n, seed, labels, truncation, truncation_psi)
 
-    def sample_png(self, n, seed, labels=None, truncation=None):
+    def sample_png(self, n, seed, labels=None, truncation=None, truncation_psi=None):
         """Like `sample`, as a list of PNG-encoded images (bytes)."""
-        return list(self._sample("sample_png", "images_bytes", n, seed, labels, truncation))
+        return list(self._sample("sample_png", "images_bytes", n, seed, labels, truncation,
+                                 truncation_psi))
+
+    def style_mix(self, n, seed, mix_seed, crossover):
+        """StyleGAN: the `n` images of `sample(n, seed)` with the styles of `sample(n, mix_seed)`
+        from layer `crossover` on (0: the mix seed's images), by the `style_mix` signature."""
+        if "style_mix" not in self.signatures():
+            raise ValueError(f"model {self.model!r} has no style_mix signature (stylegan models "
+                             "serve one)")
+        inputs = {"num_samples": np.int32(n), "seed": np.int32(seed),
+                  "mix_seed": np.int32(mix_seed), "crossover": np.int32(crossover)}
+        return self.predict("style_mix", inputs, output_filter=["images"])["images"]
 
     def generate(self, z, labels=None):
         """Images for the latent vectors `z` [N, latent_dim] (and class `labels` [N] when conditional)."""
@@ -121,7 +133,7 @@ class GeneratorClient:
         each (higher: more anomalous), by the `score` signature."""
         return self.predict("score", {"images": np.asarray(images, np.float32)})["scores"]
 
-    def _sample(self, signature, output, n, seed, labels, truncation):
+    def _sample(self, signature, output, n, seed, labels, truncation, truncation_psi):
         inputs = {"num_samples": np.int32(n), "seed": np.int32(seed)}
         accepted = self.signatures().get(signature, {}).get("inputs", {})
         if "labels" in accepted:
@@ -134,6 +146,10 @@ class GeneratorClient:
         elif truncation is not None:
             raise ValueError(f"model {self.model!r} samples without truncation; it takes no "
                              "truncation")
+        if "truncation_psi" in accepted:
+            inputs["truncation_psi"] = np.float32(1.0 if truncation_psi is None else truncation_psi)
+        elif truncation_psi is not None:
+            raise ValueError(f"model {self.model!r} takes no truncation_psi (stylegan models do)")
         return self.predict(signature, inputs, output_filter=[output])[output]
 
     def predict(self, signature, inputs, output_filter=None):

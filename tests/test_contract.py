@@ -120,6 +120,8 @@ def example_inputs(signature):
             values[spec.name] = tf.constant(5)
         elif spec.name == "labels":
             values[spec.name] = tf.constant([0, 1, 2])
+        elif spec.dtype == tf.int32 and spec.shape.rank == 0:  # e.g. StyleGAN's mix_seed, crossover
+            values[spec.name] = tf.constant(2)
         else:
             shape = [3 if dim is None else dim for dim in spec.shape.as_list()]
             values[spec.name] = tf.constant(rng.uniform(-1, 1, shape), spec.dtype)

@@ -79,8 +79,10 @@ def test_every_latent_variant_trains_200_steps_in_bfloat16(variant, tmp_path):
     for name, values in history.items():
         assert np.isfinite(values).all(), (name, values)
     signatures = tf.saved_model.load(str(export_generator(model, tmp_path, variant))).signatures
+    takes_psi = "truncation_psi" in {spec.name for spec in model.serving_signatures(2)["sample"].inputs}
     sampled = signatures["sample"](
         num_samples=tf.constant(2), seed=tf.constant(0),
         **({"labels": tf.constant([0, 1])} if model.num_classes else {}),
-        **({"truncation": tf.constant(0.0)} if model.takes_truncation else {}))["images"]
+        **({"truncation": tf.constant(0.0)} if model.takes_truncation else {}),
+        **({"truncation_psi": tf.constant(1.0)} if takes_psi else {}))["images"]
     assert sampled.dtype == tf.float32 and np.isfinite(sampled.numpy()).all()

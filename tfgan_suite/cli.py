@@ -26,8 +26,8 @@ COMMAND_MODULES = (
 
 # Every numeric option of every sub-command is a count, size, version, port or interval, so it
 # must be positive; the exceptions are listed here.
-ANY_NUMBER = {"seed"}
-ZERO_ALLOWED = {"rest_port"}  # 0 turns REST off
+ANY_NUMBER = {"seed", "mix_seed", "truncation_psi"}
+ZERO_ALLOWED = {"rest_port", "crossover"}  # 0 turns REST off; crossover 0 takes every style mixed in
 HIGHEST_PORT = 65535
 
 

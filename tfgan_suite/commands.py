@@ -52,6 +52,12 @@ def register(subparsers):
     sample.add_argument("--num", type=int, default=64)
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--labels", type=_int_list, help="class per sample, e.g. 0,1,2 (conditional)")
+    sample.add_argument("--truncation-psi", type=float,
+                        help="StyleGAN: truncation towards the average w (1: none, 0: the average)")
+    sample.add_argument("--mix-seed", type=int, help="StyleGAN style mixing: the seed whose styles "
+                        "take over from layer --crossover on")
+    sample.add_argument("--crossover", type=int, help="StyleGAN style mixing: the first layer "
+                        "styled by --mix-seed (0: all of them)")
     sample.add_argument("--out", default="samples.png", help="image file to write (.png, .jpg...)")
     sample.add_argument("--no-grid", dest="grid", action="store_false",
                         help="one image per sample (OUT_0.png, ...) instead of a grid")
@@ -136,8 +142,17 @@ def _server_message(text):
     return " ".join(re.sub(r"\{\{[^}]*\}\}", "", text).split())
 
 
+def _check_style_mixing(args):
+    if (args.mix_seed is None) != (args.crossover is None):
+        raise ValueError("Style mixing takes both --mix-seed and --crossover.")
+    if args.mix_seed is not None and args.truncation_psi is not None:
+        raise ValueError("--truncation-psi applies to plain samples, not to style mixing "
+                         "(--mix-seed); give one or the other.")
+
+
 def run_sample(args):
     _check_image_path(args.out)
+    _check_style_mixing(args)
     if args.server:
         from serving.cli import sample_from_server
         from serving.errors import ServingError
@@ -163,7 +178,15 @@ def run_sample(args):
     except (ValueError, OSError, zipfile.BadZipFile) as error:
         raise ValueError(f"{args.model} is not a model saved by `tfgan-suite train` (a .keras "
                          f"file): {error}") from None
-    samples = model.sample(args.num, labels=args.labels, seed=args.seed)
+    if args.mix_seed is not None or args.truncation_psi is not None:
+        if not hasattr(model, "style_mix"):
+            raise ValueError(f"{args.model} is a {model.variant} model: --truncation-psi, "
+                             "--mix-seed and --crossover are for stylegan models.")
+        samples = (model.style_mix(args.num, args.seed, args.mix_seed, args.crossover)
+                   if args.mix_seed is not None else
+                   model.sample(args.num, seed=args.seed, truncation_psi=args.truncation_psi))
+    else:
+        samples = model.sample(args.num, labels=args.labels, seed=args.seed)
     for path in save_samples(args.out, samples, grid=args.grid):
         print(path)
     return 0

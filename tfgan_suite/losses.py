@@ -115,6 +115,16 @@ def gradient_penalty(critic, real, fake, epsilon):
     return ops.square(norms - 1.0)
 
 
+
+def r1_penalty(discriminator, real):
+    """Mescheder et al. 2018 ("Which Training Methods for GANs do actually Converge?", eq. 9):
+    ||grad_x D(x)||^2 per example, at the real images."""
+    with tf.GradientTape() as tape:
+        tape.watch(real)
+        scores = discriminator(real)
+    gradients = tape.gradient(scores, real)  # of the sum of the scores
+    return ops.sum(ops.square(gradients), axis=tuple(range(1, len(real.shape))))
+
 # ----- f-GAN ----------------------------------------------------------------------------------
 
 def _kl(v):

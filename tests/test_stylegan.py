@@ -1,0 +1,131 @@
+"""StyleGAN beyond the contract: truncation towards the average w, style mixing at a crossover
+layer, and the lazy R1 phase running on exactly every 16th step, also after a resume."""
+
+import keras
+import numpy as np
+import pytest
+
+import tfgan_suite
+from export import export_generator
+from serving.client import GeneratorClient
+from serving.errors import ServingError
+from serving.local_server import LocalServer
+from serving.model_config import ModelEntry
+from tfgan_suite.cli import main as tfgan_suite_main
+
+BATCH = 8
+
+
+class PerStepLogs(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.logs = []
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.logs.append({name: float(np.mean(value)) for name, value in logs.items()})
+
+
+def fit_steps(model, steps):
+    images = np.random.default_rng(len(model.get_weights())).uniform(
+        -1, 1, (steps * BATCH, 8, 8, 1)).astype(np.float32)
+    recorder = PerStepLogs()
+    model.fit(images, batch_size=BATCH, verbose=0, callbacks=[recorder])
+    return recorder.logs
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A tiny StyleGAN (8 px: the graphs are as for 28 px, the steps cheaper) after 20 steps
+    (EMA from step 0, w average away from 0), its per-step logs and its .keras file."""
+    keras.utils.set_random_seed(0)
+    model = tfgan_suite.build_model("stylegan", image_shape=(8, 8, 1), latent_dim=16, width=4,
+                                    ema_start=0)
+    model.compile()
+    logs = fit_steps(model, 20)
+    path = tmp_path_factory.mktemp("stylegan") / "m.keras"
+    model.save(path)
+    return model, logs, path
+
+
+def steps_that_ran_r1(logs, first_step):
+    """The steps on which the epoch's running mean of r1_penalty moved (it starts at 0)."""
+    seen, ran = 0.0, []
+    for step, entry in enumerate(logs, start=first_step):
+        if entry["r1_penalty"] != seen:
+            ran.append(step)
+            seen = entry["r1_penalty"]
+    return ran
+
+
+def test_lazy_r1_runs_every_16_steps_and_resumes_on_schedule(trained):
+    model, logs, path = trained
+    assert steps_that_ran_r1(logs, 0) == [0, 16]
+    assert logs[0]["r1_loss"] == pytest.approx(0.5 * model.r1_gamma * 16 * logs[0]["r1_penalty"])
+    resumed = keras.models.load_model(path)
+    assert int(resumed.steps_taken) == 20
+    # Steps 20..32: the schedule counts from the run's first step, not the resumed fit's.
+    assert steps_that_ran_r1(fit_steps(resumed, 13), 20) == [32]
+
+
+def test_psi_zero_gives_the_image_of_the_average_w(trained):
+    model, _, _ = trained
+    assert np.abs(model.inference_networks()["generator"].w_average.numpy()).max() > 1e-3
+    average = model.average_image()
+    np.testing.assert_allclose(model.sample(4, seed=3, truncation_psi=0.0),
+                               np.repeat(average, 4, axis=0), atol=1e-5)
+    untruncated = model.sample(4, seed=3)
+    assert np.abs(untruncated - average).mean(axis=(1, 2, 3)).min() > 1e-4
+    halfway = model.sample(4, seed=3, truncation_psi=0.5)
+    assert np.abs(halfway - average).mean() < np.abs(untruncated - average).mean()
+    with pytest.raises(ValueError, match="truncation_psi must be a number"):
+        model.sample(2, truncation_psi=float("nan"))
+
+
+def test_style_mixing_takes_the_second_seed_from_the_crossover_on(trained):
+    model, _, _ = trained
+    first, second = model.sample(3, seed=1), model.sample(3, seed=2)
+    num_ws = model.generator.num_ws
+    np.testing.assert_allclose(model.style_mix(3, 1, 2, crossover=0), second, atol=1e-6)
+    np.testing.assert_allclose(model.style_mix(3, 1, 2, crossover=num_ws), first, atol=1e-6)
+    np.testing.assert_allclose(model.style_mix(3, 1, 2, crossover=num_ws + 5), first, atol=1e-6)
+    middle = model.style_mix(3, 1, 2, crossover=num_ws // 2)
+    assert min(np.abs(middle - first).mean(), np.abs(middle - second).mean()) > 1e-4
+    with pytest.raises(ValueError, match="crossover must be a layer index >= 0"):
+        model.style_mix(1, 1, 2, crossover=-1)
+
+
+def test_truncation_and_style_mixing_are_served_and_sampled_by_the_cli(trained, tmp_path):
+    model, _, path = trained
+    export_generator(model, tmp_path / "models", "stylegan")
+    with LocalServer([ModelEntry("stylegan", str(tmp_path / "models" / "stylegan"))],
+                     poll_seconds=0) as server:
+        target = f"127.0.0.1:{server.grpc_port}"
+        with GeneratorClient(target, "stylegan") as client:
+            inputs = client.metadata()["signatures"]["style_mix"]["inputs"]
+            assert set(inputs) == {"num_samples", "seed", "mix_seed", "crossover"}
+            np.testing.assert_allclose(client.sample(3, seed=4, truncation_psi=0.5),
+                                       model.sample(3, seed=4, truncation_psi=0.5), atol=1e-5)
+            np.testing.assert_allclose(client.sample(3, seed=4), model.sample(3, seed=4),
+                                       atol=1e-5)
+            np.testing.assert_allclose(client.style_mix(3, 1, 2, crossover=3),
+                                       model.style_mix(3, 1, 2, crossover=3), atol=1e-5)
+            with pytest.raises(ServingError, match="crossover must be a layer index >= 0"):
+                client.style_mix(1, 1, 2, crossover=-1)
+            with pytest.raises(ValueError, match="samples without truncation"):
+                client.sample(2, seed=1, truncation=0.5)
+        served = tmp_path / "served.png"
+        assert tfgan_suite_main(["sample", "stylegan", "--server", target, "--num", "4",
+                                 "--mix-seed", "2", "--crossover", "0", "--out",
+                                 str(served)]) == 0
+    in_process = tmp_path / "in_process.png"
+    assert tfgan_suite_main(["sample", str(path), "--num", "4", "--seed", "2",
+                             "--truncation-psi", "1", "--out", str(in_process)]) == 0
+    # crossover 0: every style from the mix seed, i.e. the images of seed 2
+    assert served.read_bytes() == in_process.read_bytes()
+
+
+def test_cli_style_mixing_needs_both_options(trained, tmp_path, capsys):
+    _, _, path = trained
+    assert tfgan_suite_main(["sample", str(path), "--mix-seed", "2",
+                             "--out", str(tmp_path / "x.png")]) != 0
+    assert "Style mixing takes both --mix-seed and --crossover" in capsys.readouterr().err
