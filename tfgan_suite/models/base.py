@@ -369,6 +369,19 @@ class AdversarialModel(keras.Model):
         per-example score averaged over its patches."""
         return ops.mean(ops.reshape(values, (ops.shape(values)[0], -1)), axis=1)
 
+    def check_image_batch(self, images):
+        """One clear error for a batch of training images (of a model with an `image_shape`) that
+        the networks can't take: not float32, or not of the model's shape."""
+        if images.dtype != tf.float32:
+            raise ValueError(
+                f"Images must be float32 scaled to [-1, 1]; got {images.dtype}. Scale them with "
+                "`x / 127.5 - 1` or load them with tfgan_suite.data.load_dataset.")
+        if tuple(images.shape[1:]) != self.image_shape:
+            raise ValueError(
+                f"The networks of this {self.variant} model take images of shape {self.image_shape}; "
+                f"the data has {tuple(images.shape[1:])}. Build the model for the data's shape "
+                "(image_shape=...) or resize the data.")
+
     @staticmethod
     def global_mean(value):
         """The mean of `value` over the global batch (all replicas), for statistics that drive an

@@ -7,7 +7,6 @@ output) and draws its epoch picture with `picture_rows` (the columns of one row 
 """
 
 import numpy as np
-import tensorflow as tf
 
 from serving.images import image_grid
 from tfgan_suite.models.base import AdversarialModel
@@ -40,15 +39,7 @@ class ImageInModel(AdversarialModel):
         """(images,) from a batch of images or (images, labels), with one clear error for data the
         networks can't take."""
         images = data[0] if isinstance(data, (tuple, list)) else data
-        if images.dtype != tf.float32:
-            raise ValueError(
-                f"Images must be float32 scaled to [-1, 1]; got {images.dtype}. Scale them with "
-                "`x / 127.5 - 1` or load them with tfgan_suite.data.load_dataset.")
-        if tuple(images.shape[1:]) != self.image_shape:
-            raise ValueError(
-                f"The networks of this {self.variant} model take images of shape {self.image_shape}; "
-                f"the data has {tuple(images.shape[1:])}. Build the model for the data's shape "
-                "(image_shape=...) or resize the data.")
+        self.check_image_batch(images)
         return (images,)
 
     # ----- serving ----------------------------------------------------------------------------

@@ -260,15 +260,7 @@ class LatentGAN(AdversarialModel):
     def unpack_batch(self, data):
         """(images, labels or None) from a batch, with a clear error for data the networks can't take."""
         images, labels = (data[0], data[1]) if isinstance(data, (tuple, list)) else (data, None)
-        if images.dtype != tf.float32:
-            raise ValueError(
-                f"Images must be float32 scaled to the generator's range [-1, 1]; got {images.dtype}. "
-                "Scale them with `x / 127.5 - 1` or load them with tfgan_suite.data.load_dataset.")
-        if tuple(images.shape[1:]) != self.image_shape:
-            raise ValueError(
-                f"The networks of this {self.variant} model take images of shape {self.image_shape}; "
-                f"the data has {tuple(images.shape[1:])}. Build the model for the data's shape "
-                "(image_shape=...) or resize the data.")
+        self.check_image_batch(images)
         if self.num_classes is not None and labels is None:
             raise ValueError(
                 f"This {self.variant} model is conditional on {self.num_classes} classes: the data "
