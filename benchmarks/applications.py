@@ -16,7 +16,6 @@
   2,000 held-out digits at the same step budget; ADA's p per epoch.
 
     PYTHONPATH=. python -m benchmarks.applications --sections srgan ganomaly augment
-(as a module: benchmarks/serving.py would shadow the `serving` package)
 """
 
 import argparse

@@ -7,7 +7,6 @@ L1 error. pix2pix trains on aligned pairs (the same digits in both styles), the 
 disjoint unpaired halves.
 
     PYTHONPATH=. python -m benchmarks.image_to_image --variants cyclegan pix2pix --steps 600
-(as a module: benchmarks/serving.py would shadow the `serving` package)
 """
 
 import argparse

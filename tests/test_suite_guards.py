@@ -1,4 +1,7 @@
-"""The suite's own guard: a skip for want of the shared datasets fails when they are present."""
+"""The suite's own guards: a skip for want of the shared datasets fails when they are present, and
+`python benchmarks/<script>.py` imports the project's packages, not a benchmark of the same name."""
+
+from pathlib import Path
 
 import pytest
 
@@ -22,3 +25,13 @@ def test_a_skip_for_want_of_present_shared_datasets_fails(tmp_path):
     passed = pytest.TestReport("tests/test_x.py::test_x", ("tests/test_x.py", 1, "test_x"), {},
                                "passed", None, "call")
     assert skip_for_want_of_present_data(passed, present) is None
+
+
+def test_no_benchmark_script_shadows_a_package():
+    """`python benchmarks/x.py` puts benchmarks/ first on sys.path: a benchmarks/serving.py would
+    be imported for the `serving` package (tfgan_suite imports serving.errors)."""
+    root = Path(__file__).resolve().parents[1]
+    packages = {path.parent.name for path in root.glob("*/__init__.py")}
+    scripts = {path.stem for path in (root / "benchmarks").glob("*.py")}
+    assert {"serving", "export", "tfgan_suite"} <= packages
+    assert not scripts & packages, f"rename benchmarks/{sorted(scripts & packages)}.py"

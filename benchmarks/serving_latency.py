@@ -1,6 +1,6 @@
 """Serving overhead: sampling over gRPC and REST vs calling the generator in-process, same run.
 
-    python benchmarks/serving.py [--variant dcgan] [--seconds 8]
+    python benchmarks/serving_latency.py [--variant dcgan] [--seconds 8]
 
 Exports an (untrained) generator, starts the model server the launcher picks (TF Serving when on
 PATH and --public is given, since it listens on every interface; else the local server, in a subprocess), and times `sample` at batch 1 and 64: in this
