@@ -102,11 +102,13 @@ def test_one_and_two_replicas_agree(variant, two_replicas):
     assert int(single.steps_taken) == STEPS
     moved = max(np.abs(w1 - w0).max() for w1, w0 in zip(single.get_weights(), start))
     assert moved > 1e-4, "training must have changed the weights for the comparison to mean anything"
-    # atol 5e-5: a conv bias followed by batch norm has zero gradient in exact arithmetic, so its
-    # "update" is float noise (IcGAN's squared-error E_z loss makes that noise reach ~2e-5).
+    # atol 1e-4: a conv bias followed by batch norm has zero gradient in exact arithmetic, so its
+    # "update" is float noise (IcGAN's squared-error E_z loss makes that noise reach ~2e-5, SRGAN's
+    # first conv bias, whose output reaches the image through batch-normalised residual blocks
+    # and one skip, 9.4e-5); a weight moved by a gradient off by a factor differs by its move.
     for w_single, w_mirrored, variable in zip(single.get_weights(), mirrored.get_weights(),
                                              single.weights):
-        np.testing.assert_allclose(w_mirrored, w_single, atol=5e-5, err_msg=variable.path)
+        np.testing.assert_allclose(w_mirrored, w_single, atol=1e-4, err_msg=variable.path)
 
 
 def example_inputs(signature):
