@@ -57,7 +57,8 @@ BAD_INPUTS = [
      "cyclegan's follow a schedule"),
     (["train", "gan", "--precision", "fp8"], "argument --precision: invalid choice: 'fp8'"),
     (["train", "gan", "--set", "nonsense=1"],
-     "gan has no option 'nonsense'. It accepts: ema_decay, ema_start, latent_dim, loss, n_critic, width"),
+     "gan has no option 'nonsense'. It accepts: ada_kimg, ada_target, augment, ema_decay, ema_start, "
+     "latent_dim, loss, n_critic, width"),
     (["train", "gan", "--set", "seed=3"], "'seed' is not a --set option: it is set by --seed"),
     (["train", "gan", "--set", "loss"], "--set takes key=value"),
     (["train", "gan", "--width", "8", "--set", "width=16"], "--width 8 and --set width=16 disagree"),
@@ -138,11 +139,11 @@ def test_unexpected_exceptions_are_one_line_too_and_exit_1(capsys, monkeypatch):
 
 
 def test_options_follow_create_and_init_through_their_keyword_arguments():
-    # gan: width from create, n_critic and loss (the class's defaults) from LatentGAN's __init__,
-    # the EMA options from the core's.
+    # gan: width from create, n_critic, loss (the class's defaults) and the discriminator
+    # augmentation from LatentGAN's __init__, the EMA options from the core's.
     assert {n: d for n, d, _ in variant_options(get_variant("gan"))} == {
         "latent_dim": 64, "width": 128, "loss": "non_saturating", "n_critic": 1,
-        "ema_decay": None, "ema_start": 0}
+        "augment": None, "ada_target": 0.6, "ada_kimg": 500.0, "ema_decay": None, "ema_start": 0}
     # A default of None stands for the class's value: WGAN's critic steps; WGAN's paper fixes
     # its loss, so `loss` is not offered.
     wgan_options = dict((n, d) for n, d, _ in variant_options(get_variant("wgan")))

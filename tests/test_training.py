@@ -16,6 +16,9 @@ from tfgan_suite.cli import main
 from tfgan_suite.toy_training import toy_coverage, train_on_toy
 from tfgan_suite.training import TrainingDiverged, run_status, train
 
+# Its module-scoped fixtures are built once: one pytest-xdist worker runs the module.
+pytestmark = pytest.mark.xdist_group("test_training")
+
 EPOCHS, STEPS = 3, 30
 RING = dict(data="ring8", batch_size=32, steps_per_epoch=STEPS, width=16, verbose=0)
 
@@ -173,9 +176,6 @@ KILLED_RUN = r"""
 import json, os, signal, sys
 import keras
 from tfgan_suite.training import train
-
-# Its module-scoped fixtures are built once: one pytest-xdist worker runs the module.
-pytestmark = pytest.mark.xdist_group("test_training")
 
 kill, options = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 
