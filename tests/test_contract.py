@@ -86,7 +86,15 @@ def trained(variant):
     return model, start, model.fit(data(variant), verbose=0).history
 
 
-@pytest.mark.parametrize("variant", VARIANTS)
+# Known to differ, to be fixed (strict: the test fails once they agree).
+PARITY_BUGS = {"srgan": "on 2 replicas SRGAN's losses agree but its discriminator's weights do not "
+                        "(first conv kernel up to 5e-4 apart after 2 SGD steps); cause not found yet"}
+
+
+@pytest.mark.parametrize("variant", [
+    pytest.param(*case.values, marks=[*case.marks, *([pytest.mark.xfail(
+        strict=True, reason=PARITY_BUGS[case.values[0]])] if case.values[0] in PARITY_BUGS else [])])
+    for case in VARIANTS])
 def test_one_and_two_replicas_agree(variant, two_replicas):
     """Same seed, start weights and global batch: the same logged losses and updated weights."""
     single, start, single_history = trained(variant)
@@ -102,13 +110,11 @@ def test_one_and_two_replicas_agree(variant, two_replicas):
     assert int(single.steps_taken) == STEPS
     moved = max(np.abs(w1 - w0).max() for w1, w0 in zip(single.get_weights(), start))
     assert moved > 1e-4, "training must have changed the weights for the comparison to mean anything"
-    # atol 1e-4: a conv bias followed by batch norm has zero gradient in exact arithmetic, so its
-    # "update" is float noise (IcGAN's squared-error E_z loss makes that noise reach ~2e-5, SRGAN's
-    # first conv bias, whose output reaches the image through batch-normalised residual blocks
-    # and one skip, 9.4e-5); a weight moved by a gradient off by a factor differs by its move.
+    # atol 5e-5: a conv bias followed by batch norm has zero gradient in exact arithmetic, so its
+    # "update" is float noise (IcGAN's squared-error E_z loss makes that noise reach ~2e-5).
     for w_single, w_mirrored, variable in zip(single.get_weights(), mirrored.get_weights(),
                                              single.weights):
-        np.testing.assert_allclose(w_mirrored, w_single, atol=1e-4, err_msg=variable.path)
+        np.testing.assert_allclose(w_mirrored, w_single, atol=5e-5, err_msg=variable.path)
 
 
 def example_inputs(signature):
