@@ -1,5 +1,8 @@
 """StyleGAN beyond the contract: truncation towards the average w, style mixing at a crossover
-layer, and the lazy R1 phase running on exactly every 16th step, also after a resume."""
+layer, and the lazy R1 phase running on exactly every 16th step, also after a resume, without
+warnings about D's final bias (which R1 cannot move)."""
+
+import warnings
 
 import keras
 import numpy as np
@@ -36,15 +39,18 @@ def fit_steps(model, steps):
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     """A tiny StyleGAN (8 px: the graphs are as for 28 px, the steps cheaper) after 20 steps
-    (EMA from step 0, w average away from 0), its per-step logs and its .keras file."""
+    (EMA from step 0, w average away from 0), its per-step logs, its .keras file and the
+    warnings its fit raised."""
     keras.utils.set_random_seed(0)
     model = tfgan_suite.build_model("stylegan", image_shape=(8, 8, 1), latent_dim=16, width=4,
                                     ema_start=0)
     model.compile()
-    logs = fit_steps(model, 20)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        logs = fit_steps(model, 20)
     path = tmp_path_factory.mktemp("stylegan") / "m.keras"
     model.save(path)
-    return model, logs, path
+    return model, logs, path, [str(warning.message) for warning in caught]
 
 
 def steps_that_ran_r1(logs, first_step):
@@ -58,7 +64,7 @@ def steps_that_ran_r1(logs, first_step):
 
 
 def test_lazy_r1_runs_every_16_steps_and_resumes_on_schedule(trained):
-    model, logs, path = trained
+    model, logs, path, _ = trained
     assert steps_that_ran_r1(logs, 0) == [0, 16]
     assert logs[0]["r1_loss"] == pytest.approx(0.5 * model.r1_gamma * 16 * logs[0]["r1_penalty"])
     resumed = keras.models.load_model(path)
@@ -67,8 +73,14 @@ def test_lazy_r1_runs_every_16_steps_and_resumes_on_schedule(trained):
     assert steps_that_ran_r1(fit_steps(resumed, 13), 20) == [32]
 
 
+def test_r1_phase_trains_discriminator_without_missing_gradient_warnings(trained):
+    model, logs, _, warned = trained
+    assert steps_that_ran_r1(logs, 0) == [0, 16]
+    assert not [message for message in warned if "Gradients do not exist" in message]
+
+
 def test_psi_zero_gives_the_image_of_the_average_w(trained):
-    model, _, _ = trained
+    model, _, _, _ = trained
     assert np.abs(model.inference_networks()["generator"].w_average.numpy()).max() > 1e-3
     average = model.average_image()
     np.testing.assert_allclose(model.sample(4, seed=3, truncation_psi=0.0),
@@ -82,7 +94,7 @@ def test_psi_zero_gives_the_image_of_the_average_w(trained):
 
 
 def test_style_mixing_takes_the_second_seed_from_the_crossover_on(trained):
-    model, _, _ = trained
+    model, _, _, _ = trained
     first, second = model.sample(3, seed=1), model.sample(3, seed=2)
     num_ws = model.generator.num_ws
     np.testing.assert_allclose(model.style_mix(3, 1, 2, crossover=0), second, atol=1e-6)
@@ -95,7 +107,7 @@ def test_style_mixing_takes_the_second_seed_from_the_crossover_on(trained):
 
 
 def test_truncation_and_style_mixing_are_served_and_sampled_by_the_cli(trained, tmp_path):
-    model, _, path = trained
+    model, _, path, _ = trained
     export_generator(model, tmp_path / "models", "stylegan")
     with LocalServer([ModelEntry("stylegan", str(tmp_path / "models" / "stylegan"))],
                      poll_seconds=0) as server:
@@ -125,7 +137,7 @@ def test_truncation_and_style_mixing_are_served_and_sampled_by_the_cli(trained, 
 
 
 def test_cli_style_mixing_needs_both_options(trained, tmp_path, capsys):
-    _, _, path = trained
+    _, _, path, _ = trained
     assert tfgan_suite_main(["sample", str(path), "--mix-seed", "2",
                              "--out", str(tmp_path / "x.png")]) != 0
     assert "Style mixing takes both --mix-seed and --crossover" in capsys.readouterr().err
