@@ -52,7 +52,11 @@ class Phase(NamedTuple):
     phase runs `repeat` times in a row, on the steps where step % `every` == 0 and `start` <= step
     (< `stop` unless None: SRGAN's MSE pre-training, then its GAN phase); `after` names a method
     called after each repetition with the phase's terms, which may return more terms to log
-    (WGAN's clipping returns none, BEGAN's k_t update returns k_t).
+    (WGAN's clipping returns none, BEGAN's k_t update returns k_t). A phase whose loss cannot
+    reach some of its players' variables by design says so with `partial_gradients`: those
+    variables (no gradient) are left out of its update, as Keras would, but without Keras's
+    warning, which elsewhere flags a bug (StyleGAN's R1 penalty on grad_x D(x) cannot move D's
+    final bias).
     """
     loss: str
     players: tuple
@@ -62,6 +66,7 @@ class Phase(NamedTuple):
     after: str | None = None
     start: int = 0
     stop: int | None = None
+    partial_gradients: bool = False
 
     @property
     def every_step(self):
@@ -331,8 +336,12 @@ class AdversarialModel(keras.Model):
                       else loss for name in phase.players}
         for name in phase.players:
             variables = getattr(self, name).trainable_variables
-            self.optimizers[name].apply_gradients(
-                zip(tape.gradient(scaled[name], variables), variables))
+            pairs = zip(tape.gradient(scaled[name], variables), variables)
+            if phase.partial_gradients:
+                # Which gradients are None is fixed by the graph: the same on every replica.
+                pairs = [(gradient, variable) for gradient, variable in pairs
+                         if gradient is not None]
+            self.optimizers[name].apply_gradients(pairs)
         del tape
         if phase.after:
             terms = {**terms, **(getattr(self, phase.after)(terms) or {})}

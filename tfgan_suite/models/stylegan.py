@@ -91,7 +91,8 @@ class StyleGAN(LatentGAN):
     def phases(self):
         discriminator, generator = super().phases()
         return (discriminator,
-                Phase("r1_loss", ("discriminator",), "r1_regularization", every=R1_INTERVAL),
+                Phase("r1_loss", ("discriminator",), "r1_regularization", every=R1_INTERVAL,
+                      partial_gradients=True),
                 generator)
 
     def default_optimizers(self):

@@ -251,17 +251,18 @@ class ResBlockUp(layers.Layer):
 class ResBlockDown(layers.Layer):
     """D's block: (ReLU)-conv3-ReLU-conv3-avgpool2, plus the 1x1-conv, pooled shortcut.
     `first`: no leading ReLU on the image, pooling before the shortcut's conv (Miyato et al.'s
-    optimized block)."""
+    optimized block). `downsample=False`: no pooling (the last blocks of SNGAN's CIFAR-10 D)."""
 
-    def __init__(self, filters, first=False, spectral=True, **kwargs):
+    def __init__(self, filters, first=False, spectral=True, downsample=True, **kwargs):
         super().__init__(**kwargs)
         self.filters = int(filters)
         self.first = bool(first)
         self.spectral = bool(spectral)
+        self.downsample = bool(downsample)
         self.conv1 = conv(self.filters, 3, spectral)
         self.conv2 = conv(self.filters, 3, spectral)
         self.shortcut = conv(self.filters, 1, spectral)
-        self.pool = layers.AveragePooling2D(2)
+        self.pool = layers.AveragePooling2D(2) if self.downsample else layers.Identity()
 
     def call(self, x):
         h = x if self.first else ops.relu(x)
@@ -272,7 +273,7 @@ class ResBlockDown(layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "filters": self.filters, "first": self.first,
-                "spectral": self.spectral}
+                "spectral": self.spectral, "downsample": self.downsample}
 
 
 def orthogonal_regularization(kernels, beta=ORTHOGONAL_BETA):

@@ -110,16 +110,22 @@ class ResNetDiscriminator(keras.Model):
     """image (+ labels) -> logit [N, 1], or {"logits", "rotation_logits"} with a rotation head."""
 
     def __init__(self, image_shape, width=64, num_classes=None, attention=False,
-                 rotation_head=False, **kwargs):
+                 rotation_head=False, same_size_blocks=0, **kwargs):
+        """`same_size_blocks` blocks without pooling after the downsampling ones (SNGAN's
+        CIFAR-10 D has 2): at 28 px the 2 downsampling blocks see 16 px patches, these the
+        whole image."""
         super().__init__(**kwargs)
         self.image_shape = tuple(image_shape)
         self.width = int(width)
         self.num_classes = num_classes
         self.attention = bool(attention)
         self.rotation_head = bool(rotation_head)
+        self.same_size_blocks = int(same_size_blocks)
         steps, _ = upsampling_plan(_square_size(self.image_shape))
         self.blocks = ([ResBlockDown(self.width, first=True)]
-                       + [ResBlockDown(self.width) for _ in range(steps - 1)])
+                       + [ResBlockDown(self.width) for _ in range(steps - 1)]
+                       + [ResBlockDown(self.width, downsample=False)
+                          for _ in range(self.same_size_blocks)])
         self.self_attention = SelfAttention() if self.attention else None
         self.logit = SpectralDense(1)
         if num_classes is not None:
@@ -151,4 +157,5 @@ class ResNetDiscriminator(keras.Model):
     def get_config(self):
         return {**super().get_config(), "image_shape": list(self.image_shape),
                 "width": self.width, "num_classes": self.num_classes,
-                "attention": self.attention, "rotation_head": self.rotation_head}
+                "attention": self.attention, "rotation_head": self.rotation_head,
+                "same_size_blocks": self.same_size_blocks}
