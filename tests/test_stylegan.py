@@ -154,7 +154,8 @@ def test_noise_inputs_change_fine_detail_only_on_mnist():
     shipped classifier reads the same digit with fresh per-layer noise as without noise (the
     issue's bar: >= 95%; measured 0.988), the noise does change the images (mean |diff|
     0.0052; an untrained G's noise strengths are 0), and the samples are several digits (6
-    with >= 2% of the samples measured; collapsed runs give 1-3), so one blob cannot pass."""
+    and 7 with >= 2% of the samples in two runs; collapsed runs give 1-3, and the bar of 4 sits
+    between, as CPU runs of one seed are not bit-identical), so one blob cannot pass."""
     keras.utils.set_random_seed(0)
     data, info = load_dataset("mnist_embedded", 32, seed=0)
     model = tfgan_suite.build_model("stylegan", image_shape=info.image_shape, latent_dim=32,
@@ -182,4 +183,4 @@ def test_noise_inputs_change_fine_detail_only_on_mnist():
           f"{np.abs(noisy - noise_free).mean():.4f}, digits {counts.tolist()}")
     assert agreement >= 0.95
     assert np.abs(noisy - noise_free).mean() > 1e-3
-    assert np.sum(counts >= 0.02 * samples) >= 5
+    assert np.sum(counts >= 0.02 * samples) >= 4
