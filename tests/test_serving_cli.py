@@ -153,3 +153,5 @@ def test_deployment_files_reference_each_other():
     assert f"--monitoring_config_file=/config/{MONITORING_CONFIG.name}" in compose
     assert '"127.0.0.1:8500:8500"' in compose
     assert f"--grpc_channel_arguments={MESSAGE_LIMITS}" in compose
+    # TF Serving allocates a request's declared shape before any batch cap: a memory limit
+    assert re.search(r"mem_limit: \$\{TF_SERVING_MEM_LIMIT:-\d+g\}", compose)
