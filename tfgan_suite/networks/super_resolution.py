@@ -10,10 +10,10 @@ Generative Adversarial Network", arXiv:1609.04802, Figure 4), widths scaled by `
   layer of 16 x width units (1024) and one logit.
 
 Batch normalization is synchronized across replicas, so 1 and N replicas train alike. Its epsilon
-is Keras's 1e-3 (the paper does not give one): at initialisation the PReLUs are ReLUs (Keras's
-alpha = 0), which leaves some channels nearly constant (batch variance ~6e-4); with epsilon 1e-5
+is Keras's 1e-3 (the paper gives none): at initialisation the PReLUs are ReLUs (Keras's alpha = 0),
+which leaves some generator channels nearly constant (batch variance ~6e-4); with epsilon 1e-5
 their float32 rounding was scaled up ~40x and, through the discriminator's gradient on G's images,
-made 1 and 2 replicas disagree by 1% of an SGD step (float64 agrees to 1e-7).
+made 1 and 2 replicas disagree by 1-3% of an SGD step (in float64 they agree to 1e-7).
 """
 
 import math
