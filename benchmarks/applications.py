@@ -8,7 +8,10 @@
 - `ganomaly`: MNIST leave-one-digit-out (GANomaly's protocol, Akcay et al. 2018 sec. 4.1): the
   held-out digit is the anomaly, the model trains on the other nine (of the first 8,000 images)
   and is scored on the last 2,000: AUROC of GANomaly's score beside a plain autoencoder (the same
-  encoder and decoder trained on the L1 reconstruction alone, scored by its reconstruction error).
+  encoder and decoder trained on the L1 reconstruction alone, scored by its reconstruction error)
+  and AnoGAN: a DCGAN of the same width trained for the same steps, then f-AnoGAN's encoder for
+  half as many (Schlegl et al. 2019, izi_f score), and the 2017 latent search (Schlegl et al.
+  2017, `--search-iterations` Adam steps on z, lambda 0.1; the paper: 500).
   `--protocol one-class`: the one-class protocol of Ruff et al. 2018 (Deep SVDD, Table 1) instead,
   trained on the digit alone, every other digit anomalous.
 - `augment`: DCGAN on 1% of the embedded MNIST (100 images) without augmentation, with DiffAugment
@@ -105,6 +108,18 @@ def autoencoder_scores(train, test, args):
     return np.abs(reconstruction - test).mean(axis=(1, 2, 3))
 
 
+def anogan_scores(normal, test, args):
+    """(f-AnoGAN's izi_f scores, AnoGAN's latent-search scores) of `test`: a DCGAN trained for
+    `ad_steps` steps on the normal images, then f-AnoGAN's encoder for `ad_steps // 2` more."""
+    keras.utils.set_random_seed(0)
+    model = tfgan_suite.build_model("anogan", image_shape=(28, 28, 1), width=args.ad_width,
+                                    latent_dim=args.latent_dim, encoder_start=args.ad_steps)
+    model.compile()
+    model.fit(batches(normal, args.batch_size), steps_per_epoch=args.ad_steps + args.ad_steps // 2,
+              verbose=0)
+    return model.score(test), model.search_scores(test, iterations=args.search_iterations)
+
+
 def ganomaly_section(args):
     (train, train_labels), (test, test_labels) = mnist()
     results = {}
@@ -122,16 +137,23 @@ def ganomaly_section(args):
         seconds = time.perf_counter() - start
         scores = model.score(test)
         baseline = autoencoder_scores(normal, test, args)
+        start = time.perf_counter()
+        izi_f, search = anogan_scores(normal, test, args)
         results[str(digit)] = {
             "ganomaly_auroc": auroc(scores[~anomalous], scores[anomalous]),
             "autoencoder_auroc": auroc(baseline[~anomalous], baseline[anomalous]),
-            "ganomaly_train_seconds": round(seconds, 1)}
+            "f_anogan_auroc": auroc(izi_f[~anomalous], izi_f[anomalous]),
+            "anogan_search_auroc": auroc(search[~anomalous], search[anomalous]),
+            "ganomaly_train_seconds": round(seconds, 1),
+            "anogan_train_and_search_seconds": round(time.perf_counter() - start, 1)}
         print(f"anomaly digit {digit}: {results[str(digit)]}", file=sys.stderr)
-    for key in ("ganomaly_auroc", "autoencoder_auroc"):
+    for key in ("ganomaly_auroc", "autoencoder_auroc", "f_anogan_auroc", "anogan_search_auroc"):
         results[f"mean_{key}"] = float(np.mean([r[key] for r in results.values()
                                                 if isinstance(r, dict)]))
     results["settings"] = {"width": args.ad_width, "latent_dim": args.latent_dim,
                            "steps": args.ad_steps, "batch_size": args.batch_size,
+                           "anogan": f"{args.ad_steps} DCGAN steps, {args.ad_steps // 2} encoder "
+                                     f"steps, {args.search_iterations} search steps",
                            "protocol": f"{args.protocol} (digit = the "
                                        f"{'normal' if one_class else 'anomaly'} class), test = "
                                        "last 2000 embedded images"}
@@ -186,6 +208,8 @@ def main(argv=None):
     parser.add_argument("--ad-width", type=int, default=16)
     parser.add_argument("--latent-dim", type=int, default=100)
     parser.add_argument("--ad-steps", type=int, default=400)
+    parser.add_argument("--search-iterations", type=int, default=100,
+                        help="AnoGAN's latent-search steps per test image (the paper: 500)")
     parser.add_argument("--few-images", type=int, default=100)
     parser.add_argument("--augment-steps", type=int, default=600)
     parser.add_argument("--gan-width", type=int, default=16)

@@ -91,8 +91,7 @@ def trained(variant):
 
 
 # Known to differ, to be fixed (strict: the test fails once they agree).
-PARITY_BUGS = {"srgan": "on 2 replicas SRGAN's losses agree but its discriminator's weights do not "
-                        "(first conv kernel up to 5e-4 apart after 2 SGD steps); cause not found yet"}
+PARITY_BUGS = {}
 
 
 @pytest.mark.parametrize("variant", [

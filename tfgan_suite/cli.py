@@ -18,6 +18,7 @@ from serving.errors import EXIT_USER_ERROR, run_cli
 COMMAND_MODULES = (
     "tfgan_suite.commands",
     "tfgan_suite.translate_cli",
+    "tfgan_suite.sample_augmentation",
     "export.cli",
     "serving.cli",
     "tfgan_suite.metrics.cli",
