@@ -109,7 +109,9 @@ def _load_folder(path):
     return images, labels, len(classes), str(path)
 
 
-def _tfds_source(name, split, manual_dir, data_dir):
+def tfds_source(name, split, manual_dir, data_dir):
+    """(tf.data.Dataset of `name`'s `split` as prepared by TFDS, its info), prepared offline from
+    `manual_dir` when given; one clear error for an unknown name or an unreachable download."""
     import tensorflow_datasets as tfds
 
     if name not in tfds.list_builders():
@@ -204,7 +206,7 @@ def load_dataset(source, batch_size, split="train", with_labels=False, num_repli
         return _sharded_by_batch(dataset), info
     arrays = load_arrays(source, split)
     if arrays is None:
-        dataset, info = _tfds_source(str(source), split, manual_dir, data_dir)
+        dataset, info = tfds_source(str(source), split, manual_dir, data_dir)
     else:
         images, labels, num_classes, name = arrays
         info = DatasetInfo(name, tuple(images.shape[1:]), num_classes, len(images))

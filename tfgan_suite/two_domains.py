@@ -88,7 +88,7 @@ def _images_of(source, split, manual_dir, data_dir):
     arrays = data.load_arrays(source, split)
     if arrays is not None:
         return arrays[0]
-    dataset, _ = data._tfds_source(source, split, manual_dir, data_dir)
+    dataset, _ = data.tfds_source(source, split, manual_dir, data_dir)
     return np.stack([image for image, _ in dataset.as_numpy_iterator()])
 
 
