@@ -25,6 +25,7 @@ import numpy as np
 
 from serving.images import image_grid
 from tfgan_suite import two_domains
+from tfgan_suite.data import scale_images
 from tfgan_suite.images import EpochPicture
 from tfgan_suite.metrics.evaluate import compute_metrics, parse_metrics
 from tfgan_suite.metrics.extractors import get_extractor
@@ -148,6 +149,24 @@ class TranslationEvaluator:
         # The target domain's real images: B for A -> B, A for B -> A.
         self.real_features = {direction: self._features(self.images[OTHER[direction]])[0]
                               for direction in self.images}
+
+    @classmethod
+    def from_source(cls, source, split="test", num_images=1000, extractor="mnist-classifier",
+                    metrics=("fid",), batch_size=500, manual_dir=None, data_dir=None):
+        """The evaluator of up to `num_images` images per domain of a two-domain source
+        (`two_domains.domain_arrays`); on the embedded pair's test split, with the labels."""
+        images_a, images_b, _ = two_domains.domain_arrays(source, split, manual_dir=manual_dir,
+                                                          data_dir=data_dir)
+        num = min(num_images, len(images_a), len(images_b))
+        # The embedded pair's test split holds each digit in both styles: the truth is known.
+        labels = (two_domains.style_pair_arrays("test")[2][:num]
+                  if (str(source), split) == (two_domains.STYLE_PAIR, "test") else None)
+        return cls(scale_images(images_a[:num]).numpy(), scale_images(images_b[:num]).numpy(),
+                   extractor, metrics, labels, batch_size)
+
+    @property
+    def num_images(self):
+        return len(self.images["a2b"])
 
     def _features(self, images):
         wanted = self.extractor.image_shape
