@@ -38,27 +38,32 @@ def test_labels_add_the_scores_against_the_known_style_map():
     assert scores["error_vs_truth_a2b"] < 1e-6 and scores["class_accuracy_a2b"] > 0.9
 
 
-@pytest.fixture(scope="module")
 def tiny_cyclegan():
     model = build_model("cyclegan", image_shape=(28, 28, 1), image_shape_b=(28, 28, 3), width=4)
     model.compile()
     return model
 
 
-def test_evaluate_command_on_a_keras_translator_and_its_saved_model(tiny_cyclegan, tmp_path,
+@pytest.fixture(scope="module")
+def translator_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("translator") / "t.keras"
+    tiny_cyclegan().save(path)
+    return path
+
+
+def test_evaluate_command_on_a_keras_translator_and_its_saved_model(translator_file, tmp_path,
                                                                     capsys):
-    tiny_cyclegan.save(tmp_path / "t.keras")
-    saved_model_dir = export_generator(tmp_path / "t.keras", tmp_path / "export", "t")
-    common = ["--data", "mnist_style_pair", "--num-samples", "200", "--batch-size", "100",
+    saved_model_dir = export_generator(translator_file, tmp_path / "export", "t")
+    common = ["--data", "mnist_style_pair", "--num-samples", "100", "--batch-size", "100",
               "--metrics", "fid"]
-    assert main(["evaluate", str(tmp_path / "t.keras"), "--out", str(tmp_path / "k.json"),
+    assert main(["evaluate", str(translator_file), "--out", str(tmp_path / "k.json"),
                  *common]) == 0
     assert f"{FID}_b2a" in capsys.readouterr().out
     assert main(["evaluate", str(saved_model_dir), "--out", str(tmp_path / "s.json"), *common]) == 0
     from_keras, from_saved_model = (json.loads((tmp_path / name).read_text())
                                     for name in ("k.json", "s.json"))
     assert (from_keras["source_kind"], from_saved_model["source_kind"]) == ("keras", "saved_model")
-    assert from_keras["num_samples"] == 200
+    assert from_keras["num_samples"] == 100
     assert set(from_keras["metrics"]) == {
         f"{FID}_a2b", f"{FID}_b2a", "cycle_l1_a2b", "cycle_l1_b2a", "error_vs_truth_a2b",
         "error_vs_truth_b2a", "class_accuracy_a2b", "class_accuracy_b2a"}
@@ -67,9 +72,8 @@ def test_evaluate_command_on_a_keras_translator_and_its_saved_model(tiny_cyclega
         assert from_saved_model["metrics"][name] == pytest.approx(value, rel=1e-3, abs=1e-4), name
 
 
-def test_evaluate_command_wants_two_domains_for_a_translator(tiny_cyclegan, tmp_path, capsys):
-    tiny_cyclegan.save(tmp_path / "t.keras")
-    assert main(["evaluate", str(tmp_path / "t.keras"), "--out", str(tmp_path / "x.json")]) == 2
+def test_evaluate_command_wants_two_domains_for_a_translator(translator_file, tmp_path, capsys):
+    assert main(["evaluate", str(translator_file), "--out", str(tmp_path / "x.json")]) == 2
     error = capsys.readouterr().err.strip()
     assert error.startswith("error: ") and "\n" not in error
     assert "translates between two domains, so --data must give two" in error
@@ -77,19 +81,18 @@ def test_evaluate_command_wants_two_domains_for_a_translator(tiny_cyclegan, tmp_
 
 
 def test_callback_logs_translation_metrics_per_epoch(tmp_path):
-    model = build_model("cyclegan", image_shape=(28, 28, 1), image_shape_b=(28, 28, 3), width=4)
-    model.compile()
+    model = tiny_cyclegan()
     data, _ = load_dataset("mnist_style_pair", 8, domains="unpaired")
-    callback = TranslationEvaluationCallback(num_images=200, batch_size=100,
+    callback = TranslationEvaluationCallback(num_images=150, batch_size=150,
                                              log_dir=tmp_path / "tb")
-    history = model.fit(data, epochs=2, steps_per_epoch=2, callbacks=[callback], verbose=0)
+    history = model.fit(data, epochs=2, steps_per_epoch=1, callbacks=[callback], verbose=0)
     names = [f"{FID}_a2b", f"{FID}_b2a", "cycle_l1_a2b", "error_vs_truth_b2a",
              "class_accuracy_a2b"]
     for name in names:
         assert len(history.history[name]) == 2 and np.all(np.isfinite(history.history[name]))
     # The last epoch's numbers are the trained model's.
-    a, b, labels = style_pair_test_images(200)
-    last = evaluate_translation(model, a, b, labels=labels, batch_size=100)
+    a, b, labels = style_pair_test_images(150)
+    last = evaluate_translation(model, a, b, labels=labels, batch_size=150)
     for name in names:
         assert history.history[name][-1] == pytest.approx(last[name], rel=1e-4), name
     tags = set()
@@ -99,10 +102,10 @@ def test_callback_logs_translation_metrics_per_epoch(tmp_path):
     assert {f"evaluation/{name}" for name in names} <= tags
 
 
-def test_each_callback_names_the_other_for_the_wrong_model(tiny_cyclegan):
+def test_each_callback_names_the_other_for_the_wrong_model():
     data, _ = load_dataset("mnist_style_pair", 8, domains="unpaired")
     with pytest.raises(ValueError, match="cyclegan model does not .*TranslationEvaluationCallback"):
-        tiny_cyclegan.fit(data, epochs=1, steps_per_epoch=1, verbose=0,
+        tiny_cyclegan().fit(data, epochs=1, steps_per_epoch=1, verbose=0,
                           callbacks=[EvaluationCallback(np.zeros((10, 28, 28, 1), np.float32))])
     generator = build_model("dcgan", image_shape=(28, 28, 1), latent_dim=8, width=4)
     generator.compile()
