@@ -95,10 +95,9 @@ class KnownStyleMap:
 def _truth_scores(translated, a, b, labels):
     """Errors against the known style map and class accuracies, `b` being the true styles of the
     digits `a` of class `labels`."""
-    from tfgan_suite.metrics.extractors import load_classifier
-
-    classifier = load_classifier("mnist")
-    classify = lambda images: classifier.predict(images, batch_size=500, verbose=0).argmax(axis=1)
+    # The shipped MNIST classifier, built once per process as the "mnist-classifier" extractor.
+    classifier = get_extractor("mnist-classifier")
+    classify = lambda images: classifier.extract(images)[1].argmax(axis=1)
     return {
         "error_vs_truth_a2b": float(np.abs(translated["a2b"] - b).mean()),
         "error_vs_truth_b2a": float(np.abs(translated["b2a"] - a).mean()),
