@@ -261,7 +261,7 @@ def test_demo_cyclegan_translates_over_grpc_as_the_trained_model(tmp_path):
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     result = subprocess.run([sys.executable, "-m", "tfgan_suite.cli", "demo", "--variant",
                              "cyclegan", "--out", str(tmp_path / "demo"), "--epochs", "1",
-                             "--steps-per-epoch", "10"],
+                             "--steps-per-epoch", "5"],
                             capture_output=True, text=True, timeout=600, env=env)
     assert result.returncode == 0, result.stderr[-3000:]
     demo = tmp_path / "demo"

@@ -39,7 +39,8 @@ def test_labels_add_the_scores_against_the_known_style_map():
 
 
 def tiny_cyclegan():
-    model = build_model("cyclegan", image_shape=(28, 28, 1), image_shape_b=(28, 28, 3), width=4)
+    model = build_model("cyclegan", image_shape=(28, 28, 1), image_shape_b=(28, 28, 3), width=4,
+                        generator_options={"residual_blocks": 1}, pool_size=4)
     model.compile()
     return model
 
