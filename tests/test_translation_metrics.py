@@ -73,12 +73,17 @@ def test_evaluate_command_on_a_keras_translator_and_its_saved_model(translator_f
         assert from_saved_model["metrics"][name] == pytest.approx(value, rel=1e-3, abs=1e-4), name
 
 
-def test_evaluate_command_wants_two_domains_for_a_translator(translator_file, tmp_path, capsys):
+def test_evaluate_command_wants_two_domains_for_a_translator_only(translator_file, tmp_path, capsys):
     assert main(["evaluate", str(translator_file), "--out", str(tmp_path / "x.json")]) == 2
     error = capsys.readouterr().err.strip()
     assert error.startswith("error: ") and "\n" not in error
     assert "translates between two domains, so --data must give two" in error
     assert "mnist_style_pair" in error and not (tmp_path / "x.json").exists()
+    # ... and two-domain data a generator or images.
+    np.savez(tmp_path / "images.npz", images=np.zeros((4, 28, 28, 1), np.uint8))
+    assert main(["evaluate", str(tmp_path / "images.npz"), "--data", "mnist_style_pair",
+                 "--out", str(tmp_path / "x.json")]) == 2
+    assert "holds two domains, for image-to-image models" in capsys.readouterr().err
 
 
 def test_callback_logs_translation_metrics_per_epoch(tmp_path):

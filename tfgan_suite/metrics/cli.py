@@ -46,7 +46,7 @@ def register(subparsers):
 
 def open_source(source):
     """(what to evaluate, kind): a loaded `.keras` model ("keras"), a SavedModel's sampler or
-    translator ("saved_model"), or the images of a .npz / folder in [-1, 1] ("images")."""
+    translator ("saved_model"), or the images of a .npz / folder as stored ("images")."""
     path = Path(source)
     if path.suffix == ".keras":
         import keras
@@ -60,12 +60,12 @@ def open_source(source):
         return model, "keras"
     if (path / "saved_model.pb").exists():
         return _saved_model(path), "saved_model"
-    from tfgan_suite.data import load_arrays, scale_images
+    from tfgan_suite.data import load_arrays
 
     arrays = load_arrays(str(path)) if path.suffix == ".npz" or path.is_dir() else None
     if arrays is None:
         raise ValueError(f"{source} is not a .keras file, a SavedModel directory, a .npz or a folder of images")
-    return scale_images(arrays[0]).numpy(), "images"
+    return arrays[0], "images"
 
 
 class SavedModelSampler:
@@ -135,8 +135,16 @@ def run(args):
         results, num_samples = evaluate_translator(source, args, metrics)
         num_reference = num_samples
     else:
+        from tfgan_suite.two_domains import STYLE_PAIR
+
+        if args.data == STYLE_PAIR or "," in args.data:
+            raise ValueError(f"--data {args.data} holds two domains, for image-to-image models; "
+                             f"{args.source} is compared with one: give one dataset (e.g. --data "
+                             "mnist_embedded)")
         if kind == "images":
-            images = source[:args.num_samples]
+            from tfgan_suite.data import scale_images
+
+            images = scale_images(source[:args.num_samples]).numpy()
             num_samples = len(images)
         else:
             images = sample_batches(lambda n, seed: source.sample(n, seed=seed), args.num_samples,
