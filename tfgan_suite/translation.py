@@ -31,8 +31,6 @@ from tfgan_suite.metrics.evaluate import compute_metrics, parse_metrics
 from tfgan_suite.metrics.extractors import get_extractor
 
 OTHER = {"a2b": "b2a", "b2a": "a2b"}
-
-
 LUMA = np.array([0.299, 0.587, 0.114], np.float32)  # ITU-R BT.601, as tf.image.rgb_to_grayscale
 
 
