@@ -251,3 +251,26 @@ def test_demo_trains_exports_serves_and_samples_over_grpc(tmp_path):
     served = np.asarray(Image.open(demo / "served_samples.png"))
     trained = np.asarray(Image.open(demo / "run" / "samples" / "epoch_001.png"))
     np.testing.assert_array_equal(served, trained)
+
+
+@pytest.mark.slow
+def test_demo_cyclegan_translates_over_grpc_as_the_trained_model(tmp_path):
+    import tfgan_suite  # noqa: F401  (registers the models for loading)
+    from tfgan_suite.translate_cli import read_images
+
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    result = subprocess.run([sys.executable, "-m", "tfgan_suite.cli", "demo", "--variant",
+                             "cyclegan", "--out", str(tmp_path / "demo"), "--epochs", "1",
+                             "--steps-per-epoch", "5"],
+                            capture_output=True, text=True, timeout=600, env=env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    demo = tmp_path / "demo"
+    assert (demo / "models" / "cyclegan" / "1" / "saved_model.pb").is_file()
+    assert "translated over gRPC" in result.stdout
+    digits, names = read_images(demo / "inputs")
+    served, served_names = read_images(demo / "served_translations")
+    assert len(names) == 8 and served_names == [f"{name}_a2b" for name in names]
+    # The client process got the trained Keras model's translations (up to the PNG's rounding).
+    model = keras.models.load_model(demo / "run" / "model.keras")
+    expected = np.round((np.clip(model.translate(digits, "a2b"), -1, 1) + 1) * 127.5)
+    np.testing.assert_allclose((served + 1) * 127.5, expected, atol=1.01)

@@ -12,6 +12,14 @@ from tfgan_suite.distribute import STRATEGIES
 from tfgan_suite.training import PRECISIONS
 
 
+# What each demo trains: a DCGAN sampled by seed, a CycleGAN (the settings of its quality test)
+# translating test digits of the embedded style pair.
+DEMOS = {
+    "dcgan": dict(data="mnist_embedded", batch_size=64, latent_dim=64, width=32),
+    "cyclegan": dict(data="mnist_style_pair", batch_size=16, width=16, steps_per_epoch=150),
+}
+
+
 def register(subparsers):
     train = subparsers.add_parser("train", help="train a GAN variant with model.fit")
     train.add_argument("variant", help="variant name (see `tfgan-suite list`)")
@@ -69,9 +77,13 @@ def register(subparsers):
     listing.set_defaults(func=run_list)
 
     demo = subparsers.add_parser(
-        "demo", help="train a DCGAN on the embedded MNIST set, export it, serve it, sample it over gRPC")
+        "demo", help="train a DCGAN on the embedded MNIST set (or a CycleGAN on the embedded style "
+                     "pair), export it, serve it, sample (translate) over gRPC")
+    demo.add_argument("--variant", choices=sorted(DEMOS), default="dcgan")
     demo.add_argument("--out", default="demo_out")
     demo.add_argument("--epochs", type=int, default=5)
+    demo.add_argument("--steps-per-epoch", type=int,
+                      help="training budget per epoch (default: one pass for dcgan, 150 for cyclegan)")
     demo.set_defaults(func=run_demo)
 
 
@@ -211,9 +223,10 @@ def run_list(args):
 
 
 def run_demo(args):
-    """Train -> export -> serve -> sample: a small DCGAN on the embedded MNIST test set, exported as
-    a versioned SavedModel, served (TF Serving if installed, else the local server) and sampled over
-    gRPC by a separate client process."""
+    """Train -> export -> serve -> sample: a small DCGAN on the embedded MNIST test set (or with
+    `--variant cyclegan` a CycleGAN on the embedded style pair), exported as a versioned
+    SavedModel, served (TF Serving if installed, else the local server) and sampled (translated)
+    over gRPC by a separate client process."""
     import subprocess
 
     from export import export_generator
@@ -222,21 +235,43 @@ def run_demo(args):
 
     out = Path(args.out)
     run_dir = out / "run"
+    settings = dict(DEMOS[args.variant])
+    if args.steps_per_epoch is not None:
+        settings["steps_per_epoch"] = args.steps_per_epoch
     # A second demo in the same --out continues an interrupted run, or trains anew.
     status = run_status(run_dir)
-    model = train("dcgan", data="mnist_embedded", epochs=args.epochs, batch_size=64, out=run_dir,
-                  resume=status == "interrupted", overwrite=status == "finished", latent_dim=64,
-                  width=32, verbose=2)
-    version_dir = export_generator(model, out / "models", "dcgan")
-    served_grid = out / "served_samples.png"
-    with start_server(out / "models", model_names=["dcgan"]) as server:
+    model = train(args.variant, epochs=args.epochs, out=run_dir, resume=status == "interrupted",
+                  overwrite=status == "finished", verbose=2, **settings)
+    version_dir = export_generator(model, out / "models", args.variant)
+    if args.variant == "cyclegan":
+        inputs, served = _demo_digits(out / "inputs"), out / "served_translations"
+        command, options = "translate", ["--input", str(inputs), "--direction", "a2b"]
+    else:
+        served = out / "served_samples.png"
+        command, options = "sample", ["--num", "64", "--seed", "0"]
+    with start_server(out / "models", model_names=[args.variant]) as server:
         print(f"serving {version_dir} ({server.kind} server) on gRPC {server.grpc_target}"
               + (f", REST 127.0.0.1:{server.rest_port}" if server.rest_port else ""))
-        client = [sys.executable, "-m", "tfgan_suite.cli", "sample", "dcgan", "--server",
-                  server.grpc_target, "--num", "64", "--seed", "0", "--out", str(served_grid)]
+        client = [sys.executable, "-m", "tfgan_suite.cli", command, args.variant, "--server",
+                  server.grpc_target, *options, "--out", str(served)]
         subprocess.run(client, check=True, stdout=subprocess.DEVNULL)
     print(f"samples per epoch:       {run_dir / 'samples'}")
     print(f"trained model:           {run_dir / 'model.keras'}")
     print(f"exported SavedModel:     {version_dir}")
-    print(f"sampled over gRPC:       {served_grid}")
+    if args.variant == "cyclegan":
+        print(f"digits to translate:     {inputs}")
+        print(f"translated over gRPC:    {served}")
+    else:
+        print(f"sampled over gRPC:       {served}")
     return 0
+
+
+def _demo_digits(directory, num_images=8):
+    """The first test digits of the embedded style pair (domain A) as PNGs in `directory`."""
+    from serving.images import save_picture
+    from tfgan_suite.two_domains import style_pair_arrays
+
+    directory.mkdir(parents=True, exist_ok=True)
+    for index, digit in enumerate(style_pair_arrays("test")[0][:num_images]):
+        save_picture(directory / f"digit_{index}.png", digit)
+    return directory

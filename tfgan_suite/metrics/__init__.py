@@ -4,11 +4,11 @@
 
 Metric functions take features/logits (`functions`); extractors map images in [-1, 1] to them
 (`extractors`: the shipped "mnist-classifier" / "fashion_mnist-classifier", and "inception");
-`reference` caches real-data features; `EvaluationCallback` evaluates during `fit`; `cli` adds
-`tfgan-suite evaluate`.
+`reference` caches real-data features; `EvaluationCallback` (`TranslationEvaluationCallback` for
+image-to-image models) evaluates during `fit`; `cli` adds `tfgan-suite evaluate`.
 """
 
-from tfgan_suite.metrics.callback import EvaluationCallback
+from tfgan_suite.metrics.callback import EvaluationCallback, TranslationEvaluationCallback
 from tfgan_suite.metrics.evaluate import METRICS, compute_metrics, evaluate_images
 from tfgan_suite.metrics.extractors import available_extractors, get_extractor
 from tfgan_suite.metrics.functions import (
@@ -31,4 +31,5 @@ __all__ = [
     "kernel_inception_distance",
     "precision_recall",
     "reference_features",
+    "TranslationEvaluationCallback",
 ]

@@ -1,4 +1,5 @@
-"""Keras callbacks for `fit`: evaluate the generator every N epochs; show a sample grid per epoch."""
+"""Keras callbacks for `fit`: evaluate the generator (`EvaluationCallback`) or the image-to-image
+translator (`TranslationEvaluationCallback`) every N epochs."""
 
 import keras
 import numpy as np
@@ -7,6 +8,10 @@ import tensorflow as tf
 from tfgan_suite.metrics.evaluate import METRICS, evaluate_images, parse_metrics, sample_batches
 from tfgan_suite.metrics.extractors import get_extractor
 from tfgan_suite.metrics.reference import reference_features
+
+
+def _kind(model):
+    return getattr(model, "variant", None) or type(model).__name__
 
 
 class EvaluationCallback(keras.callbacks.Callback):
@@ -45,6 +50,16 @@ class EvaluationCallback(keras.callbacks.Callback):
         self._writer = None
 
     def on_train_begin(self, logs=None):
+        self.prepare()
+        if self.log_dir and self._writer is None:
+            self._writer = tf.summary.create_file_writer(str(self.log_dir))
+
+    def prepare(self):
+        """Checks the model and extracts the real data's features, once."""
+        if not hasattr(self.model, "sample"):
+            raise ValueError(f"EvaluationCallback evaluates generators that sample; this "
+                             f"{_kind(self.model)} model does not (a translator takes "
+                             "TranslationEvaluationCallback)")
         extractor = get_extractor(self.extractor_name)
         model_shape = tuple(getattr(self.model, "image_shape", None) or ())
         if extractor.image_shape and model_shape and model_shape != tuple(extractor.image_shape):
@@ -58,15 +73,17 @@ class EvaluationCallback(keras.callbacks.Callback):
                 self._real_features, _ = reference_features(
                     self.reference, extractor=extractor, batch_size=self.batch_size, **self._reference_options
                 )
-        if self.log_dir and self._writer is None:
-            self._writer = tf.summary.create_file_writer(str(self.log_dir))
+
+    def evaluate(self):
+        """{metric name: value} of the model now."""
+        images = sample_batches(lambda n, seed: self.model.sample(n, seed=seed), self.num_samples,
+                                self.batch_size, self.seed)
+        return evaluate_images(images, self._real_features, self.extractor_name, self.metrics, self.batch_size)
 
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every_n_epochs:
             return
-        images = sample_batches(lambda n, seed: self.model.sample(n, seed=seed), self.num_samples,
-                                self.batch_size, self.seed)
-        results = evaluate_images(images, self._real_features, self.extractor_name, self.metrics, self.batch_size)
+        results = self.evaluate()
         if logs is not None:
             logs.update(results)  # the same dict reaches History, which keras calls after us
         if self._writer is not None:
@@ -79,3 +96,36 @@ class EvaluationCallback(keras.callbacks.Callback):
         if self._writer is not None:
             self._writer.close()
             self._writer = None
+
+
+class TranslationEvaluationCallback(EvaluationCallback):
+    """`EvaluationCallback` for image-to-image models: every `every_n_epochs` epochs, the
+    translation metrics of `translation.TranslationEvaluator` on `num_images` fixed images per
+    domain of the two-domain `reference` (per direction "<metric>[<extractor>]_a2b" in the target
+    domain, "cycle_l1_a2b", and on the embedded pair's test split "error_vs_truth_a2b" and
+    "class_accuracy_a2b"; the same for "b2a"), into `logs` / History and TensorBoard.
+    """
+
+    def __init__(self, reference="mnist_style_pair", extractor="mnist-classifier", metrics=("fid",),
+                 every_n_epochs=1, num_images=1000, batch_size=500, log_dir=None, split="test",
+                 data_dir=None, manual_dir=None):
+        super().__init__(reference, extractor, metrics, every_n_epochs, batch_size=batch_size,
+                         log_dir=log_dir, split=split, data_dir=data_dir, manual_dir=manual_dir)
+        self.num_images = num_images
+        self._evaluator = None
+
+    def prepare(self):
+        if not hasattr(self.model, "translate"):
+            raise ValueError(f"TranslationEvaluationCallback evaluates image-to-image models; "
+                             f"this {_kind(self.model)} model does not translate (a generator "
+                             "takes EvaluationCallback)")
+        if self._evaluator is None:
+            from tfgan_suite.translation import TranslationEvaluator
+
+            options = self._reference_options
+            self._evaluator = TranslationEvaluator.from_source(
+                self.reference, options["split"], self.num_images, self.extractor_name,
+                self.metrics, self.batch_size, options["manual_dir"], options["data_dir"])
+
+    def evaluate(self):
+        return self._evaluator(self.model)

@@ -2,6 +2,12 @@
 
 Sources: a `.keras` model file, an exported SavedModel directory (its `sample` signature), or a
 `.npz` / folder of images. Prints a table and writes the numbers as JSON.
+
+An image-to-image model (a `.keras` translator, or a SavedModel with `translate_a2b` /
+`translate_b2a` signatures) is evaluated on two-domain `--data` (e.g. `mnist_style_pair`): per
+direction, the metrics of its translations of up to `--num-samples` images against the real
+images of the target domain, and the cycle L1 error (`translation.TranslationEvaluator`); on the
+embedded pair's test split also the error against the known style map and the class accuracy.
 """
 
 import json
@@ -19,7 +25,8 @@ def register(subparsers):
         description=__doc__.split("\n\n")[0])
     parser.add_argument("source", help="a .keras file, a SavedModel directory, or a .npz / folder of images")
     parser.add_argument("--data", default="mnist_embedded",
-                        help="real data: mnist_embedded (default), a TFDS name, a .npz or an image folder")
+                        help="real data: mnist_embedded (default), a TFDS name, a .npz or an image "
+                             "folder; for a translator two domains, e.g. mnist_style_pair")
     parser.add_argument("--split", default="test", help="split of --data (default: test)")
     parser.add_argument("--manual-dir", help="folder with a TFDS dataset's original archives (offline)")
     parser.add_argument("--data-dir", help="TFDS data_dir")
@@ -37,8 +44,9 @@ def register(subparsers):
     parser.set_defaults(func=run)
 
 
-def generated_images(source, num_samples, batch_size, seed):
-    """(batches of images in [-1, 1], kind) for a .keras model, a SavedModel dir, or image files."""
+def open_source(source):
+    """(what to evaluate, kind): a loaded `.keras` model ("keras"), a SavedModel's sampler or
+    translator ("saved_model"), or the images of a .npz / folder as stored ("images")."""
     path = Path(source)
     if path.suffix == ".keras":
         import keras
@@ -46,34 +54,70 @@ def generated_images(source, num_samples, batch_size, seed):
         import tfgan_suite  # noqa: F401  (registers the serializable GAN classes)
 
         model = keras.models.load_model(path)
-        return sample_batches(lambda n, s: model.sample(n, seed=s), num_samples, batch_size, seed), "keras"
+        if not hasattr(model, "sample") and not hasattr(model, "translate"):
+            raise ValueError(f"{source} is a {model.variant} model; `tfgan-suite evaluate` takes "
+                             "a generator (it samples) or an image-to-image translator")
+        return model, "keras"
     if (path / "saved_model.pb").exists():
-        return sample_batches(_saved_model_sampler(path), num_samples, batch_size, seed), "saved_model"
-    from tfgan_suite.data import load_arrays, scale_images
+        return _saved_model(path), "saved_model"
+    from tfgan_suite.data import load_arrays
 
     arrays = load_arrays(str(path)) if path.suffix == ".npz" or path.is_dir() else None
     if arrays is None:
         raise ValueError(f"{source} is not a .keras file, a SavedModel directory, a .npz or a folder of images")
-    return scale_images(arrays[0][:num_samples]).numpy(), "images"
+    return arrays[0], "images"
 
 
-def _saved_model_sampler(path):
+class SavedModelSampler:
+    """`sample(n, seed)` by a SavedModel's `sample` signature."""
+
+    def __init__(self, loaded):
+        self._signature = loaded.signatures["sample"]
+        self._takes_labels = "labels" in self._signature.structured_input_signature[1]
+
+    def sample(self, n, seed):
+        import tensorflow as tf
+
+        inputs = {"num_samples": tf.constant(n, tf.int32), "seed": tf.constant(seed, tf.int32)}
+        if self._takes_labels:
+            inputs["labels"] = tf.zeros([0], tf.int32)  # empty: the model's default, range(n) % classes
+        return self._signature(**inputs)["images"].numpy()
+
+
+class SavedModelTranslator:
+    """`translate(images, direction)` by a SavedModel's `translate_<direction>` signatures."""
+
+    def __init__(self, loaded):
+        self._signatures = loaded.signatures
+
+    def translate(self, images, direction="a2b"):
+        return self._signatures[f"translate_{direction}"](images=images)["images"].numpy()
+
+
+def _saved_model(path):
     import tensorflow as tf
 
     loaded = tf.saved_model.load(str(path))
+    if "translate_a2b" in loaded.signatures:
+        return SavedModelTranslator(loaded)
     if "sample" not in loaded.signatures:
-        raise ValueError(f"{path} has no 'sample' signature (it has {sorted(loaded.signatures)}); "
-                         "export it with `tfgan-suite export`")
-    signature = loaded.signatures["sample"]
-    takes_labels = "labels" in signature.structured_input_signature[1]
+        raise ValueError(f"{path} has no 'sample' or 'translate_a2b' signature (it has "
+                         f"{sorted(loaded.signatures)}); export it with `tfgan-suite export`")
+    return SavedModelSampler(loaded)
 
-    def sample(n, seed):
-        inputs = {"num_samples": tf.constant(n, tf.int32), "seed": tf.constant(seed, tf.int32)}
-        if takes_labels:
-            inputs["labels"] = tf.zeros([0], tf.int32)  # empty: the model's default, range(n) % classes
-        return signature(**inputs)["images"].numpy()
 
-    return sample
+def evaluate_translator(translator, args, metrics):
+    """(metrics of `translator` on --data's two domains, images per domain)."""
+    from tfgan_suite.translation import TranslationEvaluator
+
+    try:
+        evaluator = TranslationEvaluator.from_source(
+            args.data, args.split, args.num_samples, args.extractor, metrics, args.batch_size,
+            manual_dir=args.manual_dir, data_dir=args.data_dir)
+    except ValueError as error:
+        raise ValueError(f"{args.source} translates between two domains, so --data must give "
+                         f"two: {error}") from None
+    return evaluator(translator), evaluator.num_images
 
 
 def format_table(results):
@@ -86,17 +130,37 @@ def format_table(results):
 def run(args):
     # Bad input raises ValueError/OSError, which the top-level handler prints as one line.
     metrics = parse_metrics(args.metrics)
-    images, kind = generated_images(args.source, args.num_samples, args.batch_size, args.seed)
-    real_features, _ = reference_features(
-        args.data, args.split, args.extractor, num=args.num_reference, data_dir=args.data_dir,
-        manual_dir=args.manual_dir, cache_dir=args.cache_dir, batch_size=args.batch_size)
-    results = evaluate_images(images, real_features, args.extractor, metrics, args.batch_size)
+    source, kind = open_source(args.source)
+    if hasattr(source, "translate"):
+        results, num_samples = evaluate_translator(source, args, metrics)
+        num_reference = num_samples
+    else:
+        from tfgan_suite.two_domains import STYLE_PAIR
+
+        if args.data == STYLE_PAIR or "," in args.data:
+            raise ValueError(f"--data {args.data} holds two domains, for image-to-image models; "
+                             f"{args.source} is compared with one: give one dataset (e.g. --data "
+                             "mnist_embedded)")
+        if kind == "images":
+            from tfgan_suite.data import scale_images
+
+            images = scale_images(source[:args.num_samples]).numpy()
+            num_samples = len(images)
+        else:
+            images = sample_batches(lambda n, seed: source.sample(n, seed=seed), args.num_samples,
+                                    args.batch_size, args.seed)
+            num_samples = args.num_samples
+        real_features, _ = reference_features(
+            args.data, args.split, args.extractor, num=args.num_reference, data_dir=args.data_dir,
+            manual_dir=args.manual_dir, cache_dir=args.cache_dir, batch_size=args.batch_size)
+        results = evaluate_images(images, real_features, args.extractor, metrics, args.batch_size)
+        num_reference = len(real_features)
     report = {
         "source": str(args.source),
         "source_kind": kind,
-        "reference": {"data": args.data, "split": args.split, "num_images": len(real_features)},
+        "reference": {"data": args.data, "split": args.split, "num_images": num_reference},
         "extractor": args.extractor,
-        "num_samples": args.num_samples if kind != "images" else len(images),
+        "num_samples": num_samples,
         "seed": args.seed,
         "metrics": results,
     }
