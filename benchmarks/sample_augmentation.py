@@ -1,7 +1,7 @@
 """GAN samples as extra training data (`tfgan-suite augment`), measured: the shipped classifiers'
 architecture trained on N labelled images (class-balanced) with and without a cgan's samples
 (trained on the same N images), accuracy on the whole test split; mean and spread (standard
-deviation) over seeds, for each N. JSON on stdout or --out.
+deviation) over seeds, for each N. JSON on stdout (progress on stderr).
 
     PYTHONPATH=. python -m benchmarks.sample_augmentation --data mnist \
         --manual-dir ../shared/datasets/mnist --labelled 100 1000 --seeds 0 1 2
@@ -33,7 +33,6 @@ def main(argv=None):
     parser.add_argument("--ratio", type=float, default=1.0)
     parser.add_argument("--classifier-steps", type=int, default=500)
     parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--out")
     args = parser.parse_args(argv)
     (train_images, train_labels), test, num_classes = train_and_test_arrays(
         args.data, args.manual_dir, args.data_dir)
@@ -62,12 +61,7 @@ def main(argv=None):
         gains = [run["with_generated"] - run["labelled_only"] for run in runs]
         summary["gain"] = {"mean": float(np.mean(gains)), "std": float(np.std(gains))}
         results[str(labelled)] = {"runs": runs, **summary}
-    text = json.dumps(results, indent=1)
-    if args.out:
-        with open(args.out, "w") as f:
-            f.write(text + "\n")
-    else:
-        print(text)
+    print(json.dumps(results, indent=1))
 
 
 if __name__ == "__main__":
