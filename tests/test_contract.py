@@ -113,11 +113,15 @@ def test_one_and_two_replicas_agree(variant, two_replicas):
     assert int(single.steps_taken) == STEPS
     moved = max(np.abs(w1 - w0).max() for w1, w0 in zip(single.get_weights(), start))
     assert moved > 1e-4, "training must have changed the weights for the comparison to mean anything"
-    # atol 5e-5: a conv bias followed by batch norm has zero gradient in exact arithmetic, so its
-    # "update" is float noise (IcGAN's squared-error E_z loss makes that noise reach ~2e-5).
+    # Trained weights to atol 5e-5: a conv bias followed by batch norm has zero gradient in exact
+    # arithmetic, so its "update" is float noise (IcGAN's squared-error E_z loss makes that noise
+    # reach ~2e-5). State that holds network outputs (CycleGAN's pools of generated images, moving
+    # statistics) to 1e-3: images through instance norm carry the summation-order noise of the
+    # losses, up to 5e-4 here, while a wrong image or statistic is off by far more.
     for w_single, w_mirrored, variable in zip(single.get_weights(), mirrored.get_weights(),
                                              single.weights):
-        np.testing.assert_allclose(w_mirrored, w_single, atol=5e-5, err_msg=variable.path)
+        np.testing.assert_allclose(w_mirrored, w_single, atol=5e-5 if variable.trainable else 1e-3,
+                                   err_msg=variable.path)
 
 
 def example_inputs(signature):
