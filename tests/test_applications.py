@@ -18,6 +18,8 @@ from serving.model_config import ModelEntry
 from tfgan_suite.data import load_arrays
 from tfgan_suite.metrics.functions import auroc
 
+# Its module-scoped fixture is built once: one pytest-xdist worker runs the module.
+pytestmark = pytest.mark.xdist_group("test_applications")
 CAP = 4
 
 
