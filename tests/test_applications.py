@@ -18,8 +18,10 @@ from serving.model_config import ModelEntry
 from tfgan_suite.data import load_arrays
 from tfgan_suite.metrics.functions import auroc
 
-# Its module-scoped fixture is built once: one pytest-xdist worker runs the module.
-pytestmark = pytest.mark.xdist_group("test_applications")
+# Its module-scoped fixture is built once: one pytest-xdist worker runs the module. Training and
+# exporting its models costs ~40 s, so it is in the full run only (the quick contract checks
+# ganomaly's `score` export).
+pytestmark = [pytest.mark.xdist_group("test_applications"), pytest.mark.slow]
 CAP = 4
 
 

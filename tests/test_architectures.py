@@ -100,6 +100,7 @@ def served(tmp_path_factory):
         yield f"127.0.0.1:{server.grpc_port}", models, base / "models"
 
 
+@pytest.mark.slow  # the fixture exports two models: ~40 s
 def test_truncated_samples_match_in_process_exported_and_served(served):
     target, models, base = served
     model = models["biggan"]
@@ -124,6 +125,7 @@ def test_truncated_samples_match_in_process_exported_and_served(served):
             client.sample(2, seed=1, truncation=-0.5)
 
 
+@pytest.mark.slow
 def test_conditional_sagan_serves_per_sample_labels(served):
     target, models, _ = served
     model = models["sagan"]

@@ -13,8 +13,9 @@ from serving.errors import ServingError
 from serving.local_server import LocalServer
 from serving.model_config import ModelEntry
 
-# Its module-scoped fixtures are built once: one pytest-xdist worker runs the module.
-pytestmark = pytest.mark.xdist_group("test_conditional_serving")
+# Its module-scoped fixtures are built once: one pytest-xdist worker runs the module. Exporting
+# four models costs ~40 s, so it is in the full run only (test_client serves a dcgan quickly).
+pytestmark = [pytest.mark.xdist_group("test_conditional_serving"), pytest.mark.slow]
 
 IMAGE_SHAPE = (28, 28, 1)
 ATOL = 1e-6  # graph vs eager kernels may differ in the last bit

@@ -44,6 +44,7 @@ def test_trains_a_generator_and_reports_both_accuracies_and_the_mixed_set(tmp_pa
     assert np.bincount(labels).tolist() == [6] * 10
 
 
+@pytest.mark.slow  # trains and saves a cgan
 def test_takes_a_trained_conditional_model_file(saved, capsys):
     code, out, err = run(capsys, "augment", *TINY, "--generator",
                          saved("cgan", num_classes=10))
@@ -62,6 +63,7 @@ def test_bad_options_are_one_clear_error(args, message, capsys):
     assert code == 2 and err.startswith("error: ") and message in err, err
 
 
+@pytest.mark.slow
 def test_an_unconditional_or_mismatched_model_is_refused(saved, capsys):
     code, _, err = run(capsys, "augment", *TINY, "--generator", saved("dcgan"))
     assert code == 2 and "holds a dcgan model; augment needs a class-conditional one" in err, err
