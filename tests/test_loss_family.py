@@ -90,6 +90,7 @@ def test_one_and_two_replicas_agree_on_points(variant, options, two_replicas):
     assert_parity(variant, options, POINTS, two_replicas)
 
 
+@pytest.mark.slow  # each traces a variant on 1 and 2 replicas: 15-30 s
 @pytest.mark.parametrize("variant, options", CLASSES, ids=ids(CLASSES))
 def test_default_optimizers_report_same_losses_on_two_replicas(variant, options, two_replicas):
     start, _, single = train_few_steps(variant, make_strategy("default"), optimizer=None, **options)
@@ -98,6 +99,7 @@ def test_default_optimizers_report_same_losses_on_two_replicas(variant, options,
         np.testing.assert_allclose(mirrored[name], single[name], rtol=1e-4, atol=1e-6, err_msg=name)
 
 
+@pytest.mark.slow  # each exports a variant with its paper's n_critic: 15-25 s
 @pytest.mark.parametrize("variant, options", CLASSES, ids=ids(CLASSES))
 def test_keras_file_and_export_give_the_same_images(variant, options, tmp_path):
     model = tiny(variant, shape=IMAGES, **options)

@@ -11,7 +11,8 @@ from tfgan_suite.data import load_dataset
 from tfgan_suite.metrics import extractors, functions, reference
 
 # Its module-scoped fixtures are built once: one pytest-xdist worker runs the module.
-pytestmark = pytest.mark.xdist_group("test_metrics_real_data")
+pytestmark = [pytest.mark.xdist_group("test_metrics_real_data"),
+              pytest.mark.slow]  # prepares MNIST through TFDS and extracts 70k images' features
 
 NUM = 2000  # images per set: enough for a stable 128-d covariance, small enough for CI
 
