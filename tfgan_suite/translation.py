@@ -14,7 +14,7 @@
   PNG in the run directory and an image in TensorBoard.
 
 An extractor of grey images (the shipped "mnist-classifier") sees a 3-channel domain converted to
-grey by luma (ITU-R BT.601, as `tf.image.rgb_to_grayscale`), real and translated images alike:
+grey by `tf.image.rgb_to_grayscale` (luma, ITU-R BT.601), real and translated images alike:
 this works for any coloured domain, and it keeps what the style changes (a background, stroke
 brightness), which FID in the target domain must see. The embedded pair's inverse (`unstyle`)
 would not do: it maps a translation that left the digit grey onto real-looking digits, hiding a
@@ -22,6 +22,7 @@ missing style; it serves only the content check (class accuracy).
 """
 
 import numpy as np
+import tensorflow as tf
 
 from serving.images import image_grid
 from tfgan_suite import two_domains
@@ -31,7 +32,6 @@ from tfgan_suite.metrics.evaluate import compute_metrics, parse_metrics
 from tfgan_suite.metrics.extractors import get_extractor
 
 OTHER = {"a2b": "b2a", "b2a": "a2b"}
-LUMA = np.array([0.299, 0.587, 0.114], np.float32)  # ITU-R BT.601, as tf.image.rgb_to_grayscale
 
 
 def _batched(function, images, batch_size=500):
@@ -168,7 +168,7 @@ class TranslationEvaluator:
     def _features(self, images):
         wanted = self.extractor.image_shape
         if wanted and wanted[-1] == 1 and images.shape[-1] == 3:
-            images = (images @ LUMA)[..., None]
+            images = tf.image.rgb_to_grayscale(images).numpy()  # luma, ITU-R BT.601
         return self.extractor.extract(images, batch_size=self.batch_size)
 
     def __call__(self, model):
