@@ -3,6 +3,7 @@ by registering. 1 vs 2 replica parity of the logged losses, `.keras` round-trip,
 for each of its serving signatures, and bad data or requests rejected with a clear error."""
 
 import functools
+import random
 
 import keras
 import numpy as np
@@ -177,6 +178,38 @@ def test_keras_file_and_every_exported_signature_match_the_model(variant, tmp_pa
                     for k, v in inputs.items()}
         with pytest.raises(tf.errors.InvalidArgumentError, match=f"<= {CAP}|batch cap"):
             exported[name](**too_many)
+
+
+def random_kernels(variant, seed):
+    """[(path, initial value)] of the model's trainable kernels that are drawn, not constant."""
+    keras.utils.set_random_seed(seed)
+    model = tfgan_suite.build_model(variant, **options(variant))
+    return [(variable.path, variable.numpy()) for variable in model.trainable_weights
+            if len(variable.shape) >= 2 and variable.numpy().std() > 0]
+
+
+# One variant per network module in the quick selection (the full run checks every variant).
+QUICK_INIT = {"dcgan", "cgan", "cyclegan", "pix2pix", "ganomaly", "srgan", "sagan", "stylegan",
+              "lapgan"}
+
+
+@pytest.mark.parametrize("variant", [
+    pytest.param(variant, marks=[] if variant in QUICK_INIT else [pytest.mark.slow])
+    for variant in sorted(tfgan_suite.VARIANTS)])
+def test_every_kernel_is_its_own_draw_from_the_seed(variant):
+    """Initial weights follow `keras.utils.set_random_seed`, and no two kernels share a draw. A
+    module-level initializer instance breaks both: it holds one seed, taken from the Python RNG
+    (seeded by the OS) when the module is imported, so every kernel of a shape starts the same,
+    differently in each process whatever the seed (CycleGAN then learned nothing in some runs)."""
+    first = random_kernels(variant, seed=0)
+    random.random(), np.random.random(), keras.random.normal((2,))  # the process's RNGs move on
+    other = random_kernels(variant, seed=1)
+    assert first and len(other) == len(first)
+    draws = {}
+    for (path, value), (_, value_other) in zip(first, other):
+        assert not np.array_equal(value_other, value), f"{path} ignores the seed"
+        assert draws.setdefault(value.tobytes(), path) == path, (
+            f"{path} starts equal to {draws[value.tobytes()]}")
 
 
 @pytest.mark.parametrize("variant", VARIANTS)

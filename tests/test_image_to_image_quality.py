@@ -5,10 +5,8 @@ against the known style map, well below the untrained model's), cycle-consistent
 carried over by the resume, and a (input, translation, reconstruction) grid per epoch.
 
 Measured, this test: class accuracy 0.98 (A -> B -> inverse) and 0.98 (B -> A); error vs truth
-0.082 / 0.085, the untrained model's 0.55 / 0.72 (6.7x, 8.5x); cycle L1 0.067 / 0.075, the
-untrained model's 0.71 / 0.55 (at 2 x 200 steps: 0.99 / 0.98, 6.2x / 7.7x, 0.067 / 0.068). benchmarks/image_to_image.py at 400 steps (another
-initialisation): 0.97 / 0.96, 3.7x / 3.9x, cycle L1 0.07. An untrained model scores about 0.1
-accuracy and fails every bar.
+0.088 / 0.107, the untrained model's 0.61 / 0.85 (7.0x, 7.9x); cycle L1 0.071 / 0.073, the
+untrained model's 0.85 / 0.61. An untrained model scores about 0.1 accuracy and fails every bar.
 """
 
 import keras

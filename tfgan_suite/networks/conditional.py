@@ -15,7 +15,7 @@
 import keras
 from keras import layers, ops
 
-from tfgan_suite.networks.conditioning import dense_init, split_labels
+from tfgan_suite.networks.conditioning import normal_init, split_labels
 from tfgan_suite.networks.dcgan import DCGANDiscriminator, upsampling_plan
 
 CONDITIONINGS = ("concat", "projection", None)
@@ -45,13 +45,14 @@ class ConditionalDiscriminator(DCGANDiscriminator):
             # V in y^T V phi(x): one row per class, as wide as the flattened features phi(x).
             steps, size = upsampling_plan(self.image_shape[0])
             self.label_embedding = layers.Embedding(
-                num_classes, size * size * filters * 2 ** (steps - 1), embeddings_initializer=dense_init())
+                num_classes, size * size * filters * 2 ** (steps - 1),
+                embeddings_initializer=normal_init())
         if self.class_head:
-            self.class_logits = layers.Dense(num_classes, kernel_initializer=dense_init())
+            self.class_logits = layers.Dense(num_classes, kernel_initializer=normal_init())
         if self.categorical_codes or self.continuous_codes:
-            self.q_hidden = layers.Dense(Q_HIDDEN, kernel_initializer=dense_init())
+            self.q_hidden = layers.Dense(Q_HIDDEN, kernel_initializer=normal_init())
             self.q_out = layers.Dense(self.categorical_codes + self.continuous_codes,
-                                      kernel_initializer=dense_init())
+                                      kernel_initializer=normal_init())
 
     def call(self, inputs, training=False):
         x, labels = split_labels(inputs, self.num_classes if self.conditioning else None)
@@ -88,7 +89,7 @@ class ImageEncoder(DCGANDiscriminator):
         self.outputs_width = int(outputs)
         # Replace the single logit; untracked, the unused Dense(1) would stay as unbuilt state.
         self._tracker.untrack(self.logit)
-        self.logit = layers.Dense(self.outputs_width, kernel_initializer=dense_init())
+        self.logit = layers.Dense(self.outputs_width, kernel_initializer=normal_init())
 
     def get_config(self):
         return {**super().get_config(), "outputs": self.outputs_width}

@@ -29,6 +29,9 @@ def split_inputs(inputs, num_classes):
     return x, None if labels is None else ops.one_hot(labels, num_classes)
 
 
-def dense_init():
-    """DCGAN's initialisation (Radford et al. 2015, sec. 4): N(0, 0.02)."""
+def normal_init():
+    """DCGAN's initialisation (Radford et al. 2015, sec. 4), also pix2pix's and CycleGAN's:
+    N(0, 0.02). A new initializer per layer: one shared instance holds one seed, drawn when it
+    is created, so every kernel of a shape would start identical and that seed would depend on
+    the process's Python RNG at import time, not on `keras.utils.set_random_seed`."""
     return keras.initializers.RandomNormal(stddev=0.02)

@@ -13,7 +13,7 @@ training on 1 or N replicas then gives the same result.
 import keras
 from keras import layers, ops
 
-from tfgan_suite.networks.conditioning import dense_init, split_inputs
+from tfgan_suite.networks.conditioning import normal_init, split_inputs
 
 KERNEL_SIZE = 5
 
@@ -69,17 +69,17 @@ class DCGANGenerator(keras.Model):
         self.start_filters = filters * 2 ** (steps - 1)
         self.project = layers.Dense(
             self.start_size * self.start_size * self.start_filters, use_bias=False,
-            kernel_initializer=dense_init())
+            kernel_initializer=normal_init())
         self.project_norm = _batch_norm()
         self.up_convs = [
             layers.Conv2DTranspose(self.start_filters // 2 ** (step + 1), KERNEL_SIZE, strides=2,
-                                   padding="same", use_bias=False, kernel_initializer=dense_init())
+                                   padding="same", use_bias=False, kernel_initializer=normal_init())
             for step in range(steps - 1)
         ]
         self.up_norms = [_batch_norm() for _ in self.up_convs]
         self.to_image = layers.Conv2DTranspose(
             channels, KERNEL_SIZE, strides=2, padding="same", activation="tanh",
-            kernel_initializer=dense_init())
+            kernel_initializer=normal_init())
 
     def call(self, inputs, training=False):
         z, onehot = split_inputs(inputs, self.num_classes)
@@ -115,13 +115,13 @@ class DCGANDiscriminator(keras.Model):
         steps, _ = upsampling_plan(self.image_shape[0])
         self.down_convs = [
             layers.Conv2D(filters * 2 ** step, KERNEL_SIZE, strides=2, padding="same",
-                          kernel_initializer=dense_init())
+                          kernel_initializer=normal_init())
             for step in range(steps)
         ]
         # No normalization on the discriminator's input layer (DCGAN guideline).
         self.down_norms = [_critic_norm(normalization) for _ in self.down_convs[1:]]
         self.flatten = layers.Flatten()
-        self.logit = layers.Dense(1, kernel_initializer=dense_init())
+        self.logit = layers.Dense(1, kernel_initializer=normal_init())
 
     def features(self, x, training=False):
         """phi(x): the strided convolutions, flattened (feature matching: GANomaly, AnoGAN)."""

@@ -7,9 +7,8 @@ same result; pix2pix's batch norm at batch size 1 is instance norm, Isola et al.
 import keras
 from keras import layers, ops
 
+from tfgan_suite.networks.conditioning import normal_init
 from tfgan_suite.networks.dcgan import upsampling_plan
-
-INIT = keras.initializers.RandomNormal(0.0, 0.02)  # both papers: weights from N(0, 0.02)
 
 
 def instance_norm():
@@ -47,7 +46,7 @@ class ReflectionPadding2D(layers.Layer):
 
 def _reflect_conv(filters, kernel_size):
     return [ReflectionPadding2D(kernel_size // 2),
-            layers.Conv2D(filters, kernel_size, padding="valid", kernel_initializer=INIT)]
+            layers.Conv2D(filters, kernel_size, padding="valid", kernel_initializer=normal_init())]
 
 
 def default_residual_blocks(image_size):
@@ -77,7 +76,8 @@ class ResNetTranslator(keras.Model):
         self.encoder = keras.Sequential(
             [*_reflect_conv(f, 7), instance_norm(), layers.ReLU()]
             + [layer for width in (2 * f, 4 * f) for layer in (
-                layers.Conv2D(width, 3, strides=2, padding="same", kernel_initializer=INIT),
+                layers.Conv2D(width, 3, strides=2, padding="same",
+                              kernel_initializer=normal_init()),
                 instance_norm(), layers.ReLU())], name="encoder")
         self.blocks = [keras.Sequential([*_reflect_conv(4 * f, 3), instance_norm(), layers.ReLU(),
                                          *_reflect_conv(4 * f, 3), instance_norm()],
@@ -86,7 +86,7 @@ class ResNetTranslator(keras.Model):
         self.decoder = keras.Sequential(
             [layer for width in (2 * f, f) for layer in (
                 layers.Conv2DTranspose(width, 3, strides=2, padding="same",
-                                       kernel_initializer=INIT),
+                                       kernel_initializer=normal_init()),
                 instance_norm(), layers.ReLU())]
             + [*_reflect_conv(self.channels_out, 7), layers.Activation("tanh", dtype="float32")],
             name="decoder")
@@ -122,16 +122,17 @@ class UNetGenerator(keras.Model):
         depth, _ = upsampling_plan(_square_size(self.image_shape, "U-Net generator"))
         widths = [self.filters * min(2 ** i, 8) for i in range(depth)]
         self.down = [keras.Sequential(
-            [layers.Conv2D(width, 4, strides=2, padding="same", kernel_initializer=INIT),
+            [layers.Conv2D(width, 4, strides=2, padding="same", kernel_initializer=normal_init()),
              *([instance_norm()] if i else []), layers.LeakyReLU(0.2)], name=f"down_{i}")
             for i, width in enumerate(widths)]
         self.up = [keras.Sequential(
-            [layers.Conv2DTranspose(width, 4, strides=2, padding="same", kernel_initializer=INIT),
+            [layers.Conv2DTranspose(width, 4, strides=2, padding="same",
+                                    kernel_initializer=normal_init()),
              instance_norm(), layers.ReLU()], name=f"up_{i}")
             for i, width in enumerate(reversed(widths[:-1]))]
         self.output_layer = keras.Sequential(
             [layers.Conv2DTranspose(self.channels_out, 4, strides=2, padding="same",
-                                    kernel_initializer=INIT),
+                                    kernel_initializer=normal_init()),
              layers.Activation("tanh", dtype="float32")], name="output")
 
     def call(self, images, training=False):
@@ -180,14 +181,15 @@ class PatchDiscriminator(keras.Model):
         self.downsamples = default_downsamples(size) if downsamples is None else int(downsamples)
         if self.downsamples < 1:
             raise ValueError(f"downsamples must be >= 1; got {downsamples}.")
-        blocks = [layers.Conv2D(self.filters, 4, strides=2, padding="same", kernel_initializer=INIT),
+        blocks = [layers.Conv2D(self.filters, 4, strides=2, padding="same",
+                                kernel_initializer=normal_init()),
                   layers.LeakyReLU(0.2)]
         for i in range(1, self.downsamples + 1):
             blocks += [layers.Conv2D(self.filters * min(2 ** i, 8), 4,
                                      strides=2 if i < self.downsamples else 1, padding="same",
-                                     kernel_initializer=INIT),
+                                     kernel_initializer=normal_init()),
                        instance_norm(), layers.LeakyReLU(0.2)]
-        blocks.append(layers.Conv2D(1, 4, padding="same", kernel_initializer=INIT,
+        blocks.append(layers.Conv2D(1, 4, padding="same", kernel_initializer=normal_init(),
                                     dtype="float32"))
         self.body = keras.Sequential(blocks, name="patches")
 
