@@ -1,5 +1,7 @@
-"""The suite's own guards: a skip for want of the shared datasets fails when they are present, and
-`python benchmarks/<script>.py` imports the project's packages, not a benchmark of the same name."""
+"""The suite's own guards: a skip for want of the shared datasets fails when they are present,
+`python benchmarks/<script>.py` imports the project's packages, not a benchmark of the same name,
+and `--dist loadgroup` really keeps an `xdist_group` on one worker (module fixtures and the
+contract's cached runs rely on it)."""
 
 from pathlib import Path
 
@@ -35,3 +37,11 @@ def test_no_benchmark_script_shadows_a_package():
     scripts = {path.stem for path in (root / "benchmarks").glob("*.py")}
     assert {"serving", "export", "tfgan_suite"} <= packages
     assert not scripts & packages, f"rename benchmarks/{sorted(scripts & packages)}.py"
+
+
+@pytest.mark.xdist_group("suite_guards")
+def test_loadgroup_marks_the_node_id_with_its_group(request):
+    """xdist groups by a suffix it adds to node ids; pytest 9.2 drops it and every group is then
+    split across workers without a word (pytest-dev/pytest-xdist#1386; setup.cfg pins pytest)."""
+    if getattr(request.config.option, "loadgroup", False):  # a worker of `-n N --dist loadgroup`
+        assert request.node.nodeid.endswith("@suite_guards"), request.node.nodeid
