@@ -23,7 +23,8 @@ TINY = {
 VARIANTS = list(TINY)
 
 
-def tiny(name, strategy=None, weights=None, optimizer=None, **overrides):
+def tiny(name, strategy=None, weights=None, optimizer=None, eager=False, **overrides):
+    """`eager` as in `helpers.tiny_model`."""
     strategy = strategy or tf.distribute.get_strategy()
     with strategy.scope():
         keras.utils.set_random_seed(0)
@@ -34,7 +35,7 @@ def tiny(name, strategy=None, weights=None, optimizer=None, **overrides):
         optimizers = {} if optimizer is None else {
             key: optimizer() for key in ("d_optimizer", "g_optimizer")
             + (("e_optimizer",) if name == "icgan" else ())}
-        model.compile(**optimizers)
+        model.compile(run_eagerly=eager, **optimizers)
     return model
 
 
@@ -82,7 +83,7 @@ EXPECTED_METRICS["icgan"] = EXPECTED_METRICS["cgan"] | {"z_encoder_loss", "y_enc
 
 @pytest.mark.parametrize("name", VARIANTS)
 def test_fit_logs_each_term_and_keras_file_round_trips(name, tmp_path):
-    model = tiny(name)
+    model = tiny(name, eager=True)
     history = model.fit(labelled_batches(), epochs=1, verbose=0).history
     assert set(history) == EXPECTED_METRICS[name]
     assert all(np.isfinite(v[-1]) for v in history.values())
@@ -127,10 +128,10 @@ def test_label_changes_the_sample_and_default_labels_cycle():
 @pytest.mark.parametrize("term, metric", [("mismatch_weight", "mismatch_loss"),
                                           ("condition_weight", "condition_loss")])
 def test_a_zero_weight_removes_its_term(term, metric):
-    with_term = tiny("cgan")
+    with_term = tiny("cgan", eager=True)
     start = with_term.get_weights()
     assert metric in {m.name for m in with_term.metrics}
-    without = tiny("cgan", **{term: 0.0})
+    without = tiny("cgan", eager=True, **{term: 0.0})
     assert metric not in {m.name for m in without.metrics}
     if term == "condition_weight":
         assert not without.discriminator.class_head  # no auxiliary classifier at all

@@ -22,7 +22,7 @@ def test_registry_lists_foundation_variants_and_names_unknown_ones():
 
 @pytest.mark.parametrize("variant", ["gan", "dcgan"])
 def test_keras_file_round_trip_gives_identical_samples(variant, tmp_path):
-    model = tiny_model(variant)
+    model = tiny_model(variant, eager=True)
     model.fit(tf.data.Dataset.from_tensor_slices(tiny_images(variant, 32)).batch(16), verbose=0)
     model.training_info = {"dataset": "unit-test"}
     model.save(tmp_path / "m.keras")
@@ -119,7 +119,7 @@ def test_dcgan_networks_fit_their_image_size(image_shape, layers):
     """28 = 7 * 2^2 and 32 = 4 * 2^3: the generator starts at 7x7 or 4x4 and doubles per layer."""
     model = tfgan_suite.build_model("dcgan", image_shape=image_shape, latent_dim=8, width=4)
     assert len(model.generator.up_convs) + 1 == len(model.discriminator.down_convs) == layers
-    model.compile()
+    model.compile(run_eagerly=True)
     images = np.random.default_rng(0).uniform(-1, 1, (8,) + image_shape).astype(np.float32)
     history = model.fit(tf.data.Dataset.from_tensor_slices(images).batch(4), verbose=0)
     assert np.isfinite(history.history["g_loss"][0])
@@ -131,7 +131,7 @@ def test_dcgan_networks_fit_their_image_size(image_shape, layers):
 def test_sample_grid_writes_one_png_and_one_tensorboard_image_per_epoch(tmp_path):
     from tfgan_suite.images import SampleGrid
 
-    model = tiny_model("dcgan")
+    model = tiny_model("dcgan", eager=True)
     data = tf.data.Dataset.from_tensor_slices(tiny_images("dcgan", 32)).batch(16)
     grid = SampleGrid(tmp_path / "png", tmp_path / "logs", num_samples=4)
     model.fit(data, epochs=2, callbacks=[grid], verbose=0)
