@@ -2,7 +2,9 @@
 
 Both train the same DCGAN networks (fresh copies from one config) with the same losses, optimizers
 and batch on the embedded MNIST set, in one process, one after the other; each is warmed up first
-(tracing excluded). Prints JSON: images/s of each and their ratio (goal: fit / loop >= 0.95).
+(tracing excluded). Prints JSON: images/s of each and their ratio (goal: fit / loop >= 0.95), per
+second of wall time and per second of the process's CPU time (which other processes on a busy
+machine slow much less than the wall clock).
 With `--precision bf16` (or fp16) the same is measured under that Keras mixed-precision policy
 and in float32, and the mixed/float32 throughput ratio of `fit` is printed beside them
 (issue 12: bf16 >= 1.5x at width 64, batch 128 on a CPU with AVX512-BF16).
@@ -37,11 +39,20 @@ def make_model(args, precision):
     return model
 
 
+def clocks():
+    return time.perf_counter(), time.process_time()
+
+
+def since(start):
+    """(wall seconds, CPU seconds) since `start = clocks()`."""
+    return tuple(now - then for now, then in zip(clocks(), start))
+
+
 def time_fit(model, dataset, steps):
     model.fit(dataset, steps_per_epoch=WARMUP_STEPS, epochs=1, verbose=0)
-    start = time.perf_counter()
+    start = clocks()
     model.fit(dataset, steps_per_epoch=steps, epochs=1, verbose=0)
-    return time.perf_counter() - start
+    return since(start)
 
 
 def time_loop(model, dataset, steps):
@@ -75,22 +86,25 @@ def time_loop(model, dataset, steps):
     for images in dataset.take(WARMUP_STEPS):
         train_step(images)
     # Timed like an epoch of `fit`: the loop makes its own iterator over the data, as fit does.
-    start = time.perf_counter()
+    start = clocks()
     for images in dataset.take(steps):
         result = train_step(images)
     float(result[0])  # wait for the last step
-    return time.perf_counter() - start
+    return since(start)
 
 
 def measure(args, dataset, precision):
-    """(fit images/s, loop images/s), the best of `repeats` alternating timed runs of each."""
-    fit_model, loop_model = make_model(args, precision), make_model(args, precision)
-    fit_seconds, loop_seconds = [], []
+    """{"fit", "loop"} -> (images per wall second, images per CPU second), each the best of
+    `repeats` alternating timed runs."""
+    models = {"fit": make_model(args, precision), "loop": make_model(args, precision)}
+    timers = {"fit": time_fit, "loop": time_loop}
+    seconds = {way: [] for way in models}
     for _ in range(args.repeats):  # alternate, so drifting machine load hits both alike
-        fit_seconds.append(time_fit(fit_model, dataset, args.steps))
-        loop_seconds.append(time_loop(loop_model, dataset, args.steps))
+        for way, model in models.items():
+            seconds[way].append(timers[way](model, dataset, args.steps))
     images = args.steps * args.batch_size
-    return images / min(fit_seconds), images / min(loop_seconds)
+    return {way: tuple(images / min(clock) for clock in zip(*runs))
+            for way, runs in seconds.items()}
 
 
 def main():
@@ -108,13 +122,16 @@ def main():
     rates = {precision: measure(args, dataset, precision)
              for precision in dict.fromkeys(["fp32", args.precision])}
     figures = {}
-    for precision, (fit_rate, loop_rate) in rates.items():
-        figures[precision] = {"fit_images_per_s": round(fit_rate, 1),
-                              "loop_images_per_s": round(loop_rate, 1),
-                              "ratio_fit_over_loop": round(fit_rate / loop_rate, 3)}
-    if args.precision != "fp32":
-        figures[f"ratio_fit_{args.precision}_over_fp32"] = round(
-            rates[args.precision][0] / rates["fp32"][0], 3)
+    for precision, rate in rates.items():
+        figures[precision] = {}
+        for index, clock in enumerate(("s", "cpu_s")):
+            fit, loop = rate["fit"][index], rate["loop"][index]
+            figures[precision].update({f"fit_images_per_{clock}": round(fit, 1),
+                                       f"loop_images_per_{clock}": round(loop, 1),
+                                       f"ratio_fit_over_loop_per_{clock}": round(fit / loop, 3)})
+            if precision != "fp32":
+                figures[f"ratio_fit_{precision}_over_fp32_per_{clock}"] = round(
+                    fit / rates["fp32"]["fit"][index], 3)
     print(json.dumps({
         "benchmark": "fit_vs_loop", "variant": "dcgan", "image_shape": [28, 28, 1],
         "batch_size": args.batch_size, "width": args.width, "steps": args.steps,
