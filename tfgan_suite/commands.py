@@ -246,23 +246,21 @@ def run_demo(args):
     if args.variant == "cyclegan":
         inputs, served = _demo_digits(out / "inputs"), out / "served_translations"
         command, options = "translate", ["--input", str(inputs), "--direction", "a2b"]
+        made = {"digits to translate": inputs, "translated over gRPC": served}
     else:
         served = out / "served_samples.png"
         command, options = "sample", ["--num", "64", "--seed", "0"]
+        made = {"sampled over gRPC": served}
     with start_server(out / "models", model_names=[args.variant]) as server:
         print(f"serving {version_dir} ({server.kind} server) on gRPC {server.grpc_target}"
               + (f", REST 127.0.0.1:{server.rest_port}" if server.rest_port else ""))
         client = [sys.executable, "-m", "tfgan_suite.cli", command, args.variant, "--server",
                   server.grpc_target, *options, "--out", str(served)]
         subprocess.run(client, check=True, stdout=subprocess.DEVNULL)
-    print(f"samples per epoch:       {run_dir / 'samples'}")
-    print(f"trained model:           {run_dir / 'model.keras'}")
-    print(f"exported SavedModel:     {version_dir}")
-    if args.variant == "cyclegan":
-        print(f"digits to translate:     {inputs}")
-        print(f"translated over gRPC:    {served}")
-    else:
-        print(f"sampled over gRPC:       {served}")
+    made = {"samples per epoch": run_dir / "samples", "trained model": run_dir / "model.keras",
+            "exported SavedModel": version_dir, **made}
+    for what, path in made.items():
+        print(f"{what + ':':<25}{path}")
     return 0
 
 
