@@ -3,6 +3,7 @@ inverse), unpaired and paired .npz / folder sources, and clear errors for one-do
 
 import numpy as np
 import pytest
+import tensorflow as tf
 from PIL import Image
 
 from tfgan_suite import two_domains
@@ -73,3 +74,27 @@ def test_one_domain_sources_get_one_clear_error(tmp_path):
         load_dataset(tmp_path / "one.npz", 4, domains="paired")
     with pytest.raises(ValueError, match="domains must be one of unpaired, paired"):
         load_dataset("mnist_style_pair", 4, domains="both")
+
+
+def test_a_tfds_cycle_gan_config_gives_its_a_and_b_splits_as_the_domains(monkeypatch):
+    """TFDS's cycle_gan sets hold each domain as a split (trainA, trainB, testA, testB); the
+    archives cannot be fetched here, so TFDS's reading is stood in for by one image per split."""
+    asked = []
+
+    def one_image_per_split(name, split, manual_dir, data_dir):
+        asked.append((name, split, manual_dir))
+        image = np.full((1, 8, 8, 3), len(asked), np.uint8)
+        return tf.data.Dataset.from_tensor_slices((image, np.zeros(1, np.int64))), None
+
+    monkeypatch.setattr(two_domains.data, "tfds_source", one_image_per_split)
+    a, b, _ = two_domains.domain_arrays("cycle_gan/horse2zebra", "test", manual_dir="archives")
+    assert asked == [("cycle_gan/horse2zebra", split, "archives") for split in ("testA", "testB")]
+    assert a.shape == b.shape == (1, 8, 8, 3) and (a == 1).all() and (b == 2).all()
+
+
+def test_a_cycle_gan_config_needs_only_its_own_archive_in_the_manual_dir(tmp_path):
+    # TFDS lists the archives of every cycle_gan config; horse2zebra downloads one of them.
+    with pytest.raises(FileNotFoundError, match=r"lacks cycle_gan/horse2zebra's original files "
+                                                r"horse2zebra.zip: put them there"):
+        load_dataset("cycle_gan/horse2zebra", 4, domains="unpaired", manual_dir=tmp_path,
+                     data_dir=tmp_path / "tfds")

@@ -114,7 +114,7 @@ def tfds_source(name, split, manual_dir, data_dir):
     `manual_dir` when given; one clear error for an unknown name or an unreachable download."""
     import tensorflow_datasets as tfds
 
-    if name not in tfds.list_builders():
+    if name.split("/")[0].split(":")[0] not in tfds.list_builders():  # name[/config][:version]
         raise ValueError(
             f"Unknown dataset {name!r}: use an embedded one ({', '.join(embedded_names())}), a TFDS "
             "name (e.g. mnist, fashion_mnist, cifar10), a .npz file or a folder of images.")
@@ -142,7 +142,12 @@ def tfds_source(name, split, manual_dir, data_dir):
 
 
 def _original_files(builder):
-    return sorted(info.filename for info in (builder.url_infos or {}).values() if info.filename)
+    """The archives `builder` downloads. TFDS lists the files of all of a dataset's configs;
+    a config that is one archive of its name (cycle_gan/horse2zebra: horse2zebra.zip) needs
+    only that one."""
+    files = sorted(info.filename for info in (builder.url_infos or {}).values() if info.filename)
+    config = builder.builder_config.name if builder.builder_config else None
+    return [f for f in files if Path(f).stem == config] or files
 
 
 def _check_manual_dir(name, builder, manual_dir):

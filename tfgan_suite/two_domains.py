@@ -12,6 +12,9 @@ Sources (`load_dataset(source, ..., domains="unpaired" | "paired")`):
   (its images only); paired data must hold the same number of images in the same order (folders:
   sorted by file name).
 - one .npz holding arrays `a` and `b` (e.g. `np.savez(path, a=..., b=...)`).
+- a TFDS `cycle_gan/<config>` (horse2zebra, monet2photo, maps...: the CycleGAN authors'
+  unpaired sets, Zhu et al. 2017), whose splits `trainA`/`trainB` (`testA`/`testB`) are the two
+  domains; offline from `manual_dir` holding the config's archive (e.g. horse2zebra.zip).
 Unpaired domains are shuffled independently (an epoch is as long as the smaller domain); paired
 ones together.
 """
@@ -23,6 +26,7 @@ from tfgan_suite import data
 
 STYLE_PAIR = "mnist_style_pair"
 DOMAINS = ("unpaired", "paired")
+TFDS_TWO_DOMAINS = "cycle_gan/"  # TFDS datasets whose splits are the domains: trainA, trainB...
 TRAIN_IMAGES = 8000  # the embedded pair trains on the first 8,000 digits, is scored on the rest
 STROKE_COLOUR = np.array([1.0, 0.9, 0.2])
 
@@ -86,9 +90,11 @@ def style_pair_arrays(split="train", paired=False):
 def _images_of(source, split, manual_dir, data_dir):
     """All images of one domain source (npz, folder or TFDS name) as a numpy array."""
     arrays = data.load_arrays(source, split)
-    if arrays is not None:
-        return arrays[0]
-    dataset, _ = data.tfds_source(source, split, manual_dir, data_dir)
+    return _tfds_images(source, split, manual_dir, data_dir) if arrays is None else arrays[0]
+
+
+def _tfds_images(name, split, manual_dir, data_dir):
+    dataset, _ = data.tfds_source(name, split, manual_dir, data_dir)
     return np.stack([image for image, _ in dataset.as_numpy_iterator()])
 
 
@@ -101,6 +107,8 @@ def domain_arrays(source, split="train", paired=False, manual_dir=None, data_dir
     if "," in source:
         first, second = (part.strip() for part in source.split(",", 1))
         a, b = (_images_of(part, split, manual_dir, data_dir) for part in (first, second))
+    elif source.startswith(TFDS_TWO_DOMAINS):
+        a, b = (_tfds_images(source, f"{split}{domain}", manual_dir, data_dir) for domain in "AB")
     elif source.endswith(".npz"):
         with np.load(source) as arrays:
             if not {"a", "b"} <= set(arrays):
@@ -110,8 +118,9 @@ def domain_arrays(source, split="train", paired=False, manual_dir=None, data_dir
     else:
         raise ValueError(
             f"Image-to-image models train on two domains; {source!r} is one. Give "
-            f"{STYLE_PAIR!r}, two sources as 'A,B' (.npz files, folders of images or TFDS names), "
-            "or one .npz holding arrays 'a' and 'b'.")
+            f"{STYLE_PAIR!r}, a TFDS {TFDS_TWO_DOMAINS}<config> (e.g. cycle_gan/horse2zebra), two "
+            "sources as 'A,B' (.npz files, folders of images or TFDS names), or one .npz holding "
+            "arrays 'a' and 'b'.")
     a, b = (images[..., None] if images.ndim == 3 else images for images in (a, b))
     if paired and len(a) != len(b):
         raise ValueError(f"Paired domains must hold as many images each; {source!r} has {len(a)} "
