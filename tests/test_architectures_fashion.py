@@ -12,7 +12,9 @@ mean), FID 151 against 269 untrained. Before D saw all four turns of each real i
 SNGAN's two unpooled blocks (receptive field: the whole image) it was 0.37. The paper's D
 predicts rotations of real images above 0.9 (Chen et al. 2019); 300 batches do not get there
 (D trained on rotations alone, without G, reaches 0.76 in 300 batches), so the bar is "clearly
-learning", not the paper's level.
+learning", not the paper's level. Rotations are harder on this data than on MNIST: D's
+architecture trained as a plain rotation classifier (Adam 1e-3, 300 batches, all four turns)
+reaches 0.73 on Fashion-MNIST's test images (0.61 on 180-degree turns) against 0.95 on MNIST's.
 """
 
 import keras

@@ -16,11 +16,12 @@ from benchmarks import conditional as bench  # noqa: E402
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("test_conditional_mnist")]
 
 # Measured at this budget (benchmarks/conditional.py): cgan 0.95 class-accuracy; acgan 0.905,
-# 0.927 and 0.864 with seeds 0, 1, 2 (seed 0 is tested); infogan 1.72 bits and 0.56 matched
-# accuracy (chance: 0 bits, 0.10); icgan E_y 0.99, edits 0.97, reconstruction MSE 0.23 (0.42
+# 0.927 and 0.864 with seeds 0, 1, 2 (seed 0 is tested); infogan 1.77 bits and 0.59 matched
+# accuracy (chance: 0 bits, 0.10; it stays near 0.6 from 1000 to 3000 steps, far from the
+# paper's 0.95: see README, Benchmarks); icgan E_y 0.99, edits 0.97, reconstruction MSE 0.23 (0.42
 # between two real images of a class).
 CLASS_ACCURACY_BARS = {"cgan": 0.90, "acgan": 0.85}
-INFOGAN_MI_BAR, INFOGAN_MATCHED_BAR = 0.8, 0.3
+INFOGAN_MI_BAR, INFOGAN_MATCHED_BAR = 1.3, 0.45
 ICGAN_ENCODER_BAR, ICGAN_EDIT_BAR = 0.95, 0.85
 
 

@@ -14,6 +14,9 @@ Q(c_cont | x) is a factored Gaussian of unit variance. Logged: info_loss (-L_I +
 
 MNIST set-up (sec. 5.1): one categorical code Cat(K=10), two continuous codes Unif(-1, 1),
 62 noise dimensions: latent_dim = 62 + 10 + 2 = 74 is the width of G's input [z, onehot(c), c_cont].
+The noise is z ~ Unif(-1, 1), as in the authors' code (openai/InfoGAN launchers/run_mnist_exp.py,
+`Uniform(62)`): a third of N(0, 1)'s variance per dimension, so the one-hot code is not drowned
+by the noise in G's first layer.
 Optimisers (Appendix C): Adam with learning rate 2e-4 for D and 1e-3 for G, beta_1 = 0.5.
 No labels are used: InfoGAN is unsupervised, and `sample` sets the codes instead.
 """
@@ -84,9 +87,9 @@ class InfoGAN(LatentGAN):
                 codes[:, self.categorical_dim:])
 
     def latent_noise(self, batch_size=None):
-        """z ~ N(0, I), c_cat ~ Cat(K), c_cont ~ Unif(-1, 1), per example, replica-consistent."""
+        """z ~ Unif(-1, 1), c_cat ~ Cat(K), c_cont ~ Unif(-1, 1), per example, replica-consistent."""
         return self.latent_input(
-            self.noise("z", [self.noise_dim], batch_size=batch_size),
+            self.noise("z", [self.noise_dim], "uniform", -1.0, 1.0, batch_size=batch_size),
             self.noise("categorical_code", (), "uniform", 0, self.categorical_dim, "int32",
                        batch_size=batch_size),
             self.noise("continuous_code", [self.continuous_dim], "uniform", -1.0, 1.0,
@@ -120,10 +123,11 @@ class InfoGAN(LatentGAN):
         return self.latent_input(*self.prior_codes(num_samples, seed))
 
     def prior_codes(self, num_samples, seed):
-        """(z, c_cat, c_cont) for `num_samples` draws from the priors, z ~ N(0, I) with seed
-        [seed, 0] (as every model's `sample`), c_cat with [seed, 1], c_cont with [seed, 2].
+        """(z, c_cat, c_cont) for `num_samples` draws from the priors (see `latent_noise`), z with
+        seed [seed, 0] (as every model's `sample`), c_cat with [seed, 1], c_cont with [seed, 2].
         TensorFlow ops only, so the exported `sample` signature makes the same draw."""
-        noise = tf.random.stateless_normal([num_samples, self.noise_dim], seed=[seed, 0])
+        noise = tf.random.stateless_uniform([num_samples, self.noise_dim], seed=[seed, 0],
+                                            minval=-1.0, maxval=1.0)
         categories = tf.random.stateless_uniform(
             [num_samples], seed=[seed, 1], maxval=self.categorical_dim, dtype=tf.int32)
         continuous = tf.random.stateless_uniform(

@@ -18,8 +18,11 @@ networks, spectral norm in D, hinge loss, and the `sngan` optimiser settings. D 
 blocks without pooling after its downsampling ones (its CIFAR-10 D, app. B): at 28 px the two
 downsampling blocks alone see 16 px patches, too little to tell an image's top from its bottom
 (rotation accuracy 0.41 against 0.68 with them, D trained on rotations alone for 300 batches).
-Prefer data whose rotations are unambiguous (Fashion-MNIST rather than MNIST, whose 0, 1 and 8
-look alike rotated).
+What this D can reach on the task alone, trained as a plain rotation classifier (Adam 1e-3, all
+four turns of 300 batches of 64, not yet converged; test split): 0.95 on MNIST (0, 1 and 8 look
+alike turned, but handwriting rarely is symmetric) and 0.73 on Fashion-MNIST (0.61 on
+180-degree turns: trousers, bags and dresses look alike upside down). Rotations are the harder
+task on Fashion-MNIST; the paper's > 0.9 is within this D's reach on MNIST.
 """
 
 from keras import ops

@@ -5,8 +5,8 @@
     one-hot label joins the features) or by projection (Miyato & Koyama 2018, "cGANs with
     Projection Discriminator", eq. 3: D(x, y) = psi(phi(x)) + embed(y) . phi(x)), or unconditioned;
   - a class head (auxiliary classifier: cGAN's condition loss, ACGAN's class prediction);
-  - a Q head (InfoGAN, Chen et al. 2016, sec. 6: Q shares every conv layer with D and adds one
-    fully connected layer, here 128 units, before the code parameters).
+  - a Q head (InfoGAN, Chen et al. 2016, sec. 6 and app. C.1: Q shares every conv layer with D and
+    adds FC-128-BN-lReLU before the code parameters).
   It returns a dict: "logits" [N, 1], and "class_logits" / "code_logits", "code_means" per head.
 - `ImageEncoder`: the same body with `outputs` linear units (IcGAN's encoders E_z and E_y,
   Perarnau et al. 2016, sec. 3.2).
@@ -16,7 +16,7 @@ import keras
 from keras import layers, ops
 
 from tfgan_suite.networks.conditioning import normal_init, split_labels
-from tfgan_suite.networks.dcgan import DCGANDiscriminator, upsampling_plan
+from tfgan_suite.networks.dcgan import DCGANDiscriminator, batch_norm, upsampling_plan
 
 CONDITIONINGS = ("concat", "projection", None)
 Q_HIDDEN = 128
@@ -50,7 +50,8 @@ class ConditionalDiscriminator(DCGANDiscriminator):
         if self.class_head:
             self.class_logits = layers.Dense(num_classes, kernel_initializer=normal_init())
         if self.categorical_codes or self.continuous_codes:
-            self.q_hidden = layers.Dense(Q_HIDDEN, kernel_initializer=normal_init())
+            self.q_hidden = layers.Dense(Q_HIDDEN, use_bias=False, kernel_initializer=normal_init())
+            self.q_norm = batch_norm()
             self.q_out = layers.Dense(self.categorical_codes + self.continuous_codes,
                                       kernel_initializer=normal_init())
 
@@ -68,7 +69,8 @@ class ConditionalDiscriminator(DCGANDiscriminator):
         if self.class_head:
             outputs["class_logits"] = self.class_logits(phi)
         if self.categorical_codes or self.continuous_codes:
-            q = self.q_out(ops.leaky_relu(self.q_hidden(phi), 0.2))
+            hidden = self.q_norm(self.q_hidden(phi), training=training)
+            q = self.q_out(ops.leaky_relu(hidden, 0.2))
             outputs["code_logits"] = q[:, :self.categorical_codes]
             outputs["code_means"] = q[:, self.categorical_codes:]
         return outputs

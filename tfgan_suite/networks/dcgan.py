@@ -37,7 +37,7 @@ def upsampling_plan(image_size):
 NORMALIZATIONS = ("batch", "layer", None)
 
 
-def _batch_norm():
+def batch_norm():
     return layers.BatchNormalization(synchronized=True, momentum=0.9, epsilon=1e-5)
 
 
@@ -45,7 +45,7 @@ def _critic_norm(normalization):
     """The discriminator's normalization: DCGAN's batch norm; layer norm over (H, W, C) for critics
     whose loss is per example (WGAN-GP's gradient penalty, Gulrajani et al. 2017 sec. 4); or none."""
     if normalization == "batch":
-        return _batch_norm()
+        return batch_norm()
     if normalization == "layer":
         return layers.LayerNormalization(axis=(1, 2, 3), epsilon=1e-5)
     return layers.Identity()
@@ -70,13 +70,13 @@ class DCGANGenerator(keras.Model):
         self.project = layers.Dense(
             self.start_size * self.start_size * self.start_filters, use_bias=False,
             kernel_initializer=normal_init())
-        self.project_norm = _batch_norm()
+        self.project_norm = batch_norm()
         self.up_convs = [
             layers.Conv2DTranspose(self.start_filters // 2 ** (step + 1), KERNEL_SIZE, strides=2,
                                    padding="same", use_bias=False, kernel_initializer=normal_init())
             for step in range(steps - 1)
         ]
-        self.up_norms = [_batch_norm() for _ in self.up_convs]
+        self.up_norms = [batch_norm() for _ in self.up_convs]
         self.to_image = layers.Conv2DTranspose(
             channels, KERNEL_SIZE, strides=2, padding="same", activation="tanh",
             kernel_initializer=normal_init())
