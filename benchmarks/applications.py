@@ -251,7 +251,7 @@ def main(argv=None):
     parser.add_argument("--few-images", type=int, default=100)
     parser.add_argument("--augment-variants", nargs="+", default=["dcgan"],
                         help="latent variants with an image discriminator (e.g. dcgan sngan)")
-    parser.add_argument("--datasets", default=DATASETS,
+    parser.add_argument("--datasets", default=str(DATASETS),
                         help="the folder holding fashion_mnist/ (the original archives)")
     parser.add_argument("--data-dir", help="TFDS data folder (default: a new temporary one)")
     parser.add_argument("--augment-steps", type=int, default=600)
