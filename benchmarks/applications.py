@@ -16,7 +16,9 @@
   trained on the digit alone, every other digit anomalous.
 - `augment`: DCGAN on 1% of the embedded MNIST (100 images) without augmentation, with DiffAugment
   and with ADA (ada_kimg scaled to the budget), FID[mnist-classifier] of 2,000 samples against the
-  2,000 held-out digits at the same step budget; ADA's p per epoch.
+  2,000 held-out digits at the same step budget; ADA's p per epoch. `--augment-data fashion_mnist
+  --augment-fractions 0.1 0.01 --augment-variants dcgan sngan`: the same on fractions of
+  Fashion-MNIST's training split, FID[fashion_mnist-classifier] against its 10,000 test images.
 
     PYTHONPATH=. python -m benchmarks.applications --sections srgan ganomaly augment
 """
@@ -25,20 +27,23 @@ import argparse
 import json
 import platform
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import keras
 import numpy as np
 import tensorflow as tf
 
 import tfgan_suite
-from tfgan_suite.data import load_arrays
+from tfgan_suite.data import load_arrays, scale_images, tfds_source
 from tfgan_suite.metrics.extractors import get_extractor
 from tfgan_suite.metrics.functions import auroc, frechet_distance
 from tfgan_suite.models.srgan import bicubic_resize
 from tfgan_suite.networks import DCGANGenerator, ImageEncoder
 
 TRAIN_IMAGES = 8000
+DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 
 
 def mnist():
@@ -160,34 +165,63 @@ def ganomaly_section(args):
     return results
 
 
+def augment_data(args):
+    """(training images, test images, the matching shipped classifier) in [-1, 1]: the embedded
+    MNIST split as above, or Fashion-MNIST's train and test splits (TFDS, prepared offline from
+    the original archives in `--datasets`/fashion_mnist)."""
+    if args.augment_data == "mnist_embedded":
+        (train, _), (test, _) = mnist()
+        return train, test, "mnist-classifier"
+    data_dir = args.data_dir or tempfile.mkdtemp(prefix="tfds_fashion_")
+    splits = []
+    for split in ("train", "test"):
+        dataset, info = tfds_source("fashion_mnist", split, Path(args.datasets) / "fashion_mnist",
+                                    data_dir)
+        images = dataset.map(lambda image, label: image).batch(info.num_examples)
+        splits.append(scale_images(images.get_single_element()).numpy())
+    return splits[0], splits[1], "fashion_mnist-classifier"
+
+
 def augment_section(args):
-    (train, _), (test, _) = mnist()
-    few = train[:args.few_images]
-    extractor = get_extractor("mnist-classifier")
+    """Each variant on the first images of the training split (a fraction of it, by default
+    `--few-images` images), without augmentation, with DiffAugment and with ADA."""
+    train, test, classifier = augment_data(args)
+    extractor = get_extractor(classifier)
     real_features, _ = extractor.extract(test)
-    results = {}
+    sizes = ([round(fraction * len(train)) for fraction in args.augment_fractions]
+             if args.augment_fractions else [args.few_images])
+    runs = []
     epochs = 10
-    for augment in (None, "diffaugment", "ada"):
-        keras.utils.set_random_seed(0)
-        # ADA's p may then cross [0, 1] in a third of the run (the paper: 500k images).
-        options = dict(augment=augment, ada_kimg=args.augment_steps * args.batch_size / 3000.0)
-        model = tfgan_suite.build_model("dcgan", image_shape=(28, 28, 1), width=args.gan_width,
-                                        latent_dim=64, **options)
-        model.compile()
-        start = time.perf_counter()
-        history = model.fit(batches(few, args.batch_size), epochs=epochs,
-                            steps_per_epoch=args.augment_steps // epochs, verbose=0).history
-        samples = np.concatenate([model.sample(500, seed=s) for s in range(4)])
-        features, _ = extractor.extract(samples)
-        results[str(augment)] = {"fid_mnist_classifier": float(frechet_distance(features,
-                                                                                real_features)),
-                                 "train_seconds": round(time.perf_counter() - start, 1)}
-        if augment == "ada":
-            results[str(augment)]["p_per_epoch"] = [round(p, 3) for p in history["augment_p"]]
-        print(f"augment {augment}: {results[str(augment)]}", file=sys.stderr)
-    results["settings"] = {"training_images": args.few_images, "steps": args.augment_steps,
-                           "width": args.gan_width, "batch_size": args.batch_size}
-    return results
+    for variant in args.augment_variants:
+        for size in sizes:
+            few = train[:size]
+            for augment in (None, "diffaugment", "ada"):
+                keras.utils.set_random_seed(0)
+                # ADA's p may then cross [0, 1] in a third of the run (the paper: 500k images).
+                options = dict(augment=augment,
+                               ada_kimg=args.augment_steps * args.batch_size / 3000.0)
+                model = tfgan_suite.build_model(variant, image_shape=train.shape[1:],
+                                                width=args.gan_width, latent_dim=64, **options)
+                model.compile()
+                start = time.perf_counter()
+                history = model.fit(batches(few, args.batch_size), epochs=epochs,
+                                    steps_per_epoch=args.augment_steps // epochs,
+                                    verbose=0).history
+                samples = np.concatenate([model.sample(500, seed=s) for s in range(4)])
+                features, _ = extractor.extract(samples)
+                run = {"variant": variant, "training_images": size,
+                       "fraction": round(size / len(train), 4), "augment": str(augment),
+                       "fid": float(frechet_distance(features, real_features)),
+                       "train_seconds": round(time.perf_counter() - start, 1)}
+                if augment == "ada":
+                    run["p_per_epoch"] = [round(p, 3) for p in history["augment_p"]]
+                print(f"augment: {run}", file=sys.stderr)
+                runs.append(run)
+    return {"runs": runs,
+            "settings": {"data": args.augment_data, "training_images": sizes,
+                         "test_images": len(test), "samples": 2000, "classifier": classifier,
+                         "steps": args.augment_steps, "width": args.gan_width,
+                         "batch_size": args.batch_size}}
 
 
 SECTIONS = {"srgan": srgan_section, "ganomaly": ganomaly_section, "augment": augment_section}
@@ -210,7 +244,16 @@ def main(argv=None):
     parser.add_argument("--ad-steps", type=int, default=400)
     parser.add_argument("--search-iterations", type=int, default=100,
                         help="AnoGAN's latent-search steps per test image (the paper: 500)")
+    parser.add_argument("--augment-data", choices=("mnist_embedded", "fashion_mnist"),
+                        default="mnist_embedded")
+    parser.add_argument("--augment-fractions", type=float, nargs="+",
+                        help="fractions of the training split (default: --few-images images)")
     parser.add_argument("--few-images", type=int, default=100)
+    parser.add_argument("--augment-variants", nargs="+", default=["dcgan"],
+                        help="latent variants with an image discriminator (e.g. dcgan sngan)")
+    parser.add_argument("--datasets", default=str(DATASETS),
+                        help="the folder holding fashion_mnist/ (the original archives)")
+    parser.add_argument("--data-dir", help="TFDS data folder (default: a new temporary one)")
     parser.add_argument("--augment-steps", type=int, default=600)
     parser.add_argument("--gan-width", type=int, default=16)
     parser.add_argument("--out", help="JSON file (default: stdout)")
