@@ -1,9 +1,10 @@
 """Image-to-image variants on the embedded MNIST style pair: translation scores after a few CPU
 minutes of training, against the untrained model and the identity (JSON on stdout or --out).
 
-Per variant and direction: the L1 error against the known style map's truth, the shipped MNIST
-classifier's accuracy on translated digits (A -> B taken back by the known inverse), and the cycle
-L1 error. pix2pix trains on aligned pairs (the same digits in both styles), the others on the
+Per variant and direction (`translation.TranslationEvaluator` on 2,000 test digits of each
+domain): FID[mnist-classifier] of the translations against the target domain's real images, the L1
+error against the known style map's truth, the shipped MNIST classifier's accuracy on translated
+digits (A -> B taken back by the known inverse), and the cycle L1 error. pix2pix trains on aligned pairs (the same digits in both styles), the others on the
 disjoint unpaired halves.
 
     PYTHONPATH=. python -m benchmarks.image_to_image --variants cyclegan pix2pix --steps 600
@@ -18,11 +19,12 @@ import keras
 
 import tfgan_suite
 from tfgan_suite.data import load_dataset
-from tfgan_suite.translation import style_pair_scores
+from tfgan_suite.translation import IdentityTranslator, TranslationEvaluator
+from tfgan_suite.two_domains import STYLE_PAIR
 
 
-def train_on_style_pair(variant, steps, batch_size=16, width=16, seed=0, **options):
-    """(model trained `steps` steps on the embedded pair, its untrained scores, wall seconds)."""
+def train_on_style_pair(variant, steps, score, batch_size=16, width=16, seed=0, **options):
+    """(model trained `steps` steps on the embedded pair, `score` of it untrained, wall seconds)."""
     cls = tfgan_suite.get_variant(variant)
     keras.utils.set_random_seed(seed)
     dataset, info = load_dataset("mnist_style_pair", batch_size, seed=seed,
@@ -31,7 +33,7 @@ def train_on_style_pair(variant, steps, batch_size=16, width=16, seed=0, **optio
                                     image_shape_b=info.image_shape_b, width=width, seed=seed,
                                     **options)
     model.compile()
-    untrained = style_pair_scores(model)
+    untrained = score(model)
     start = time.perf_counter()
     model.fit(dataset.repeat(), steps_per_epoch=steps, epochs=1, verbose=0)
     return model, untrained, time.perf_counter() - start
@@ -46,11 +48,12 @@ def main(argv=None):
     parser.add_argument("--width", type=int, default=16)
     parser.add_argument("--out", help="JSON file (default: stdout)")
     args = parser.parse_args(argv)
-    results = {"settings": vars(args), "identity": style_pair_scores(None), "variants": {}}
+    evaluator = TranslationEvaluator.from_source(STYLE_PAIR, num_images=2000)
+    results = {"settings": vars(args), "identity": evaluator(IdentityTranslator()), "variants": {}}
     for variant in args.variants:
-        model, untrained, seconds = train_on_style_pair(variant, args.steps, args.batch_size,
-                                                        args.width)
-        trained = style_pair_scores(model)
+        model, untrained, seconds = train_on_style_pair(variant, args.steps, evaluator,
+                                                        args.batch_size, args.width)
+        trained = evaluator(model)
         results["variants"][variant] = {
             "train_seconds": round(seconds, 1), "untrained": untrained, "trained": trained,
             "error_ratio_untrained_over_trained": {
