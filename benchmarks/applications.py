@@ -36,7 +36,7 @@ import numpy as np
 import tensorflow as tf
 
 import tfgan_suite
-from tfgan_suite.data import load_arrays, scale_images, tfds_source
+from tfgan_suite.data import load_arrays, scale_images, tfds_arrays
 from tfgan_suite.metrics.extractors import get_extractor
 from tfgan_suite.metrics.functions import auroc, frechet_distance
 from tfgan_suite.models.srgan import bicubic_resize
@@ -175,10 +175,9 @@ def augment_data(args):
     data_dir = args.data_dir or tempfile.mkdtemp(prefix="tfds_fashion_")
     splits = []
     for split in ("train", "test"):
-        dataset, info = tfds_source("fashion_mnist", split, Path(args.datasets) / "fashion_mnist",
-                                    data_dir)
-        images = dataset.map(lambda image, label: image).batch(info.num_examples)
-        splits.append(scale_images(images.get_single_element()).numpy())
+        images, _, _ = tfds_arrays("fashion_mnist", split, Path(args.datasets) / "fashion_mnist",
+                                   data_dir)
+        splits.append(scale_images(images).numpy())
     return splits[0], splits[1], "fashion_mnist-classifier"
 
 

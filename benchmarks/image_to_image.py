@@ -4,8 +4,8 @@ minutes of training, against the untrained model and the identity (JSON on stdou
 Per variant and direction (`translation.TranslationEvaluator` on 2,000 test digits of each
 domain): FID[mnist-classifier] of the translations against the target domain's real images, the L1
 error against the known style map's truth, the shipped MNIST classifier's accuracy on translated
-digits (A -> B taken back by the known inverse), and the cycle L1 error. pix2pix trains on aligned pairs (the same digits in both styles), the others on the
-disjoint unpaired halves.
+digits (A -> B taken back by the known inverse), and the cycle L1 error. pix2pix trains on
+aligned pairs (the same digits in both styles), the others on the disjoint unpaired halves.
 
     PYTHONPATH=. python -m benchmarks.image_to_image --variants cyclegan pix2pix --steps 600
 """

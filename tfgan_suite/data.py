@@ -141,6 +141,13 @@ def tfds_source(name, split, manual_dir, data_dir):
     return dataset, info
 
 
+def tfds_arrays(name, split, manual_dir, data_dir):
+    """(images, labels, DatasetInfo): a whole TFDS split in memory (see `tfds_source`)."""
+    dataset, info = tfds_source(name, split, manual_dir, data_dir)
+    images, labels = next(iter(dataset.batch(info.num_examples).as_numpy_iterator()))
+    return images, labels, info
+
+
 def _original_files(builder):
     """The archives `builder` downloads. TFDS lists the files of all of a dataset's configs;
     a config that is one archive of its name (cycle_gan/horse2zebra: horse2zebra.zip) needs

@@ -50,7 +50,7 @@ def register(subparsers):
 
 def train_and_test_arrays(data, manual_dir=None, data_dir=None):
     """((train images, labels), (test images, labels), num_classes), images uint8 [N, H, W, C]."""
-    from tfgan_suite.data import load_arrays, tfds_source
+    from tfgan_suite.data import load_arrays, tfds_arrays
 
     if data == "mnist_embedded":
         images, labels, num_classes, _ = load_arrays(data)
@@ -61,8 +61,7 @@ def train_and_test_arrays(data, manual_dir=None, data_dir=None):
                          "with train and test splits (mnist, fashion_mnist).")
     splits = []
     for split in ("train", "test"):
-        dataset, info = tfds_source(data, split, manual_dir, data_dir)
-        images, labels = next(iter(dataset.batch(info.num_examples).as_numpy_iterator()))
+        images, labels, info = tfds_arrays(data, split, manual_dir, data_dir)
         splits.append((images, labels.astype(np.int32)))
     return splits[0], splits[1], info.num_classes
 

@@ -90,12 +90,7 @@ def style_pair_arrays(split="train", paired=False):
 def _images_of(source, split, manual_dir, data_dir):
     """All images of one domain source (npz, folder or TFDS name) as a numpy array."""
     arrays = data.load_arrays(source, split)
-    return _tfds_images(source, split, manual_dir, data_dir) if arrays is None else arrays[0]
-
-
-def _tfds_images(name, split, manual_dir, data_dir):
-    dataset, _ = data.tfds_source(name, split, manual_dir, data_dir)
-    return np.stack([image for image, _ in dataset.as_numpy_iterator()])
+    return data.tfds_arrays(source, split, manual_dir, data_dir)[0] if arrays is None else arrays[0]
 
 
 def domain_arrays(source, split="train", paired=False, manual_dir=None, data_dir=None):
@@ -108,7 +103,8 @@ def domain_arrays(source, split="train", paired=False, manual_dir=None, data_dir
         first, second = (part.strip() for part in source.split(",", 1))
         a, b = (_images_of(part, split, manual_dir, data_dir) for part in (first, second))
     elif source.startswith(TFDS_TWO_DOMAINS):
-        a, b = (_tfds_images(source, f"{split}{domain}", manual_dir, data_dir) for domain in "AB")
+        a, b = (data.tfds_arrays(source, f"{split}{domain}", manual_dir, data_dir)[0]
+                for domain in "AB")
     elif source.endswith(".npz"):
         with np.load(source) as arrays:
             if not {"a", "b"} <= set(arrays):
