@@ -180,6 +180,27 @@ def test_keras_file_and_every_exported_signature_match_the_model(variant, tmp_pa
             exported[name](**too_many)
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_trains_200_steps_in_bfloat16_and_serves_float32(variant, tmp_path):
+    """Mixed bfloat16 with the variant's own optimizers: finite losses after 200 steps, and every
+    exported signature still takes and returns float32 (tests/test_mixed_precision.py checks the
+    dtypes of the networks and float16's loss scaling)."""
+    keras.utils.set_random_seed(0)
+    model = tfgan_suite.build_model(variant, dtype_policy="mixed_bfloat16", **options(variant))
+    model.compile()
+    history = model.fit(data(variant).repeat(), steps_per_epoch=200, verbose=0).history
+    for name, values in history.items():
+        assert np.isfinite(values).all(), (name, values)
+    exported = tf.saved_model.load(str(export_generator(model, tmp_path, variant))).signatures
+    for name, signature in model.serving_signatures(CAP).items():
+        assert all(spec.dtype != tf.bfloat16 for spec in signature.inputs), name
+        served = exported[name](**example_inputs(signature))
+        for output, value in served.items():
+            if value.dtype != tf.string:
+                assert value.dtype == tf.float32 and np.isfinite(value.numpy()).all(), (name, output)
+
+
 def random_kernels(variant, seed):
     """[(path, initial value)] of the model's trainable kernels that are drawn, not constant."""
     keras.utils.set_random_seed(seed)
