@@ -1,10 +1,11 @@
 """Applications against their baselines, at a few CPU minutes each (JSON on stdout or --out).
 
 - `srgan`: 4x super-resolution (7x7 -> 28x28) of the embedded MNIST digits (trained on the
-  first 8,000, scored on the last 2,000): bicubic upscaling, SRResNet (the MSE pre-training
-  alone) and SRGAN (then the GAN phase with the classifier-feature content loss). PSNR and SSIM
-  (`tf.image.psnr/ssim` on [0, 1] images), the shipped MNIST classifier's accuracy on each
-  one's outputs, and FID[mnist-classifier] against the real high-resolution digits.
+  first 8,000, scored on the last 2,000; `--sr-data fashion_mnist`: Fashion-MNIST's train and
+  test splits): bicubic upscaling, SRResNet (the MSE pre-training alone) and SRGAN (then the GAN
+  phase with the content loss on the data's shipped classifier's features). PSNR and SSIM
+  (`tf.image.psnr/ssim` on [0, 1] images), that classifier's accuracy on each one's outputs, and
+  the FID of its features against the real high-resolution images.
 - `ganomaly`: MNIST leave-one-digit-out (GANomaly's protocol, Akcay et al. 2018 sec. 4.1): the
   held-out digit is the anomaly, the model trains on the other nine (of the first 8,000 images)
   and is scored on the last 2,000: AUROC of GANomaly's score beside a plain autoencoder (the same
@@ -19,6 +20,8 @@
   2,000 held-out digits at the same step budget; ADA's p per epoch. `--augment-data fashion_mnist
   --augment-fractions 0.1 0.01 --augment-variants dcgan sngan`: the same on fractions of
   Fashion-MNIST's training split, FID[fashion_mnist-classifier] against its 10,000 test images.
+  `--augment-seeds 0 1 2`: each cell once per seed (model, data order and samples), with the
+  mean and standard deviation of its FID.
 
     PYTHONPATH=. python -m benchmarks.applications --sections srgan ganomaly augment
 """
@@ -66,16 +69,32 @@ def image_scores(outputs, truth, labels, extractor):
     return {"psnr": float(tf.reduce_mean(tf.image.psnr(as_unit(outputs), as_unit(truth), 1.0))),
             "ssim": float(tf.reduce_mean(tf.image.ssim(as_unit(outputs), as_unit(truth), 1.0))),
             "classifier_accuracy": float(np.mean(logits.argmax(axis=1) == labels)),
-            "fid_mnist_classifier": float(frechet_distance(features, real_features))}
+            "fid": float(frechet_distance(features, real_features))}
+
+
+def image_splits(data, args):
+    """((train images, labels), (test images, labels), the name of the data's shipped
+    classifier), images in [-1, 1]: the embedded MNIST split as above, or Fashion-MNIST's train
+    and test splits (TFDS, prepared offline from the original archives in
+    `--datasets`/fashion_mnist)."""
+    if data == "mnist_embedded":
+        return (*mnist(), "mnist")
+    splits = []
+    for split in ("train", "test"):
+        images, labels, _ = tfds_arrays("fashion_mnist", split,
+                                        Path(args.datasets) / "fashion_mnist", args.data_dir)
+        splits.append((scale_images(images).numpy(), labels))
+    return (*splits, "fashion_mnist")
 
 
 def srgan_section(args):
-    (train, _), (test, test_labels) = mnist()
-    extractor = get_extractor("mnist-classifier")
+    (train, _), (test, test_labels), classifier = image_splits(args.sr_data, args)
+    extractor = get_extractor(f"{classifier}-classifier")
     keras.utils.set_random_seed(0)
     model = tfgan_suite.build_model("srgan", image_shape=(28, 28, 1), width=args.sr_width,
                                     residual_blocks=args.sr_blocks,
-                                    pretrain_steps=args.sr_pretrain_steps)
+                                    pretrain_steps=args.sr_pretrain_steps,
+                                    content_features=classifier)
     model.compile()
     low_res = model.downsample(test).numpy()
     results = {"bicubic": image_scores(bicubic_resize(low_res, (28, 28)).numpy(), test,
@@ -91,10 +110,13 @@ def srgan_section(args):
     results["srgan"]["train_seconds"] = round(time.perf_counter() - start, 1)
     results["real_high_res"] = {"classifier_accuracy": float(np.mean(
         extractor.extract(test)[1].argmax(axis=1) == test_labels))}
-    results["settings"] = {"width": args.sr_width, "residual_blocks": args.sr_blocks,
+    results["settings"] = {"data": args.sr_data, "test_images": len(test),
+                           "width": args.sr_width, "residual_blocks": args.sr_blocks,
                            "pretrain_steps": args.sr_pretrain_steps,
                            "gan_steps": args.sr_gan_steps, "batch_size": args.batch_size,
-                           "content_features": "mnist classifier conv3 (VGG19 not available)"}
+                           "content_features": f"{classifier} classifier conv3 (VGG19 not "
+                                               "available)",
+                           "fid_features": f"{classifier}-classifier"}
     return results
 
 
@@ -165,64 +187,56 @@ def ganomaly_section(args):
     return results
 
 
-def augment_data(args):
-    """(training images, test images, the matching shipped classifier) in [-1, 1]: the embedded
-    MNIST split as above, or Fashion-MNIST's train and test splits (TFDS, prepared offline from
-    the original archives in `--datasets`/fashion_mnist)."""
-    if args.augment_data == "mnist_embedded":
-        (train, _), (test, _) = mnist()
-        return train, test, "mnist-classifier"
-    data_dir = args.data_dir or tempfile.mkdtemp(prefix="tfds_fashion_")
-    splits = []
-    for split in ("train", "test"):
-        images, _, _ = tfds_arrays("fashion_mnist", split, Path(args.datasets) / "fashion_mnist",
-                                   data_dir)
-        splits.append(scale_images(images).numpy())
-    return splits[0], splits[1], "fashion_mnist-classifier"
-
-
 def augment_section(args):
     """Each variant on the first images of the training split (a fraction of it, by default
-    `--few-images` images), without augmentation, with DiffAugment and with ADA."""
-    train, test, classifier = augment_data(args)
-    extractor = get_extractor(classifier)
+    `--few-images` images), without augmentation, with DiffAugment and with ADA, once per seed."""
+    (train, _), (test, _), classifier = image_splits(args.augment_data, args)
+    extractor = get_extractor(f"{classifier}-classifier")
     real_features, _ = extractor.extract(test)
     sizes = ([round(fraction * len(train)) for fraction in args.augment_fractions]
              if args.augment_fractions else [args.few_images])
-    runs = []
+    runs, cells = [], []
     epochs = 10
     for variant in args.augment_variants:
         for size in sizes:
             few = train[:size]
             for augment in (None, "diffaugment", "ada"):
-                keras.utils.set_random_seed(0)
-                # ADA's p may then cross [0, 1] in a third of the run (the paper: 500k images).
-                options = dict(augment=augment,
-                               ada_kimg=args.augment_steps * args.batch_size / 3000.0)
-                model = tfgan_suite.build_model(variant, image_shape=train.shape[1:],
-                                                width=args.gan_width, latent_dim=64, **options)
-                model.compile()
-                start = time.perf_counter()
-                history = model.fit(batches(few, args.batch_size), epochs=epochs,
-                                    steps_per_epoch=args.augment_steps // epochs,
-                                    verbose=0).history
-                samples = np.concatenate([model.sample(500, seed=s) for s in range(4)])
-                features, _ = extractor.extract(samples)
-                run = {"variant": variant, "training_images": size,
-                       "fraction": round(size / len(train), 4), "augment": str(augment),
-                       "fid": float(frechet_distance(features, real_features)),
-                       "train_seconds": round(time.perf_counter() - start, 1)}
-                if augment == "ada":
-                    run["p_per_epoch"] = [round(p, 3) for p in history["augment_p"]]
-                print(f"augment: {run}", file=sys.stderr)
-                runs.append(run)
-    return {"runs": runs,
+                fids = []
+                for seed in args.augment_seeds:
+                    keras.utils.set_random_seed(seed)
+                    # ADA's p may then cross [0, 1] in a third of the run (the paper: 500k images).
+                    options = dict(augment=augment, seed=seed,
+                                   ada_kimg=args.augment_steps * args.batch_size / 3000.0)
+                    model = tfgan_suite.build_model(variant, image_shape=train.shape[1:],
+                                                    width=args.gan_width, latent_dim=64, **options)
+                    model.compile()
+                    start = time.perf_counter()
+                    history = model.fit(batches(few, args.batch_size, seed), epochs=epochs,
+                                        steps_per_epoch=args.augment_steps // epochs,
+                                        verbose=0).history
+                    samples = np.concatenate([model.sample(500, seed=4 * seed + s)
+                                              for s in range(4)])
+                    features, _ = extractor.extract(samples)
+                    run = {"variant": variant, "training_images": size,
+                           "fraction": round(size / len(train), 4), "augment": str(augment),
+                           "seed": seed, "fid": float(frechet_distance(features, real_features)),
+                           "train_seconds": round(time.perf_counter() - start, 1)}
+                    if augment == "ada":
+                        run["p_per_epoch"] = [round(p, 3) for p in history["augment_p"]]
+                    print(f"augment: {run}", file=sys.stderr)
+                    runs.append(run)
+                    fids.append(run["fid"])
+                cells.append({"variant": variant, "training_images": size, "augment": str(augment),
+                              "seeds": args.augment_seeds, "fid_mean": float(np.mean(fids)),
+                              "fid_std": float(np.std(fids))})
+    return {"runs": runs, "cells": cells,
             "settings": {"data": args.augment_data, "training_images": sizes,
-                         "test_images": len(test), "samples": 2000, "classifier": classifier,
-                         "steps": args.augment_steps, "width": args.gan_width,
-                         "batch_size": args.batch_size}}
+                         "test_images": len(test), "samples": 2000,
+                         "classifier": f"{classifier}-classifier", "steps": args.augment_steps,
+                         "width": args.gan_width, "batch_size": args.batch_size}}
 
 
+DATA = ("mnist_embedded", "fashion_mnist")
 SECTIONS = {"srgan": srgan_section, "ganomaly": ganomaly_section, "augment": augment_section}
 
 
@@ -230,6 +244,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sections", nargs="+", choices=SECTIONS, default=list(SECTIONS))
     parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--sr-data", choices=DATA, default="mnist_embedded",
+                        help="the super-resolution images (content features and FID: its "
+                             "shipped classifier)")
     parser.add_argument("--sr-width", type=int, default=32)
     parser.add_argument("--sr-blocks", type=int, default=4)
     parser.add_argument("--sr-pretrain-steps", type=int, default=400)
@@ -243,8 +260,7 @@ def main(argv=None):
     parser.add_argument("--ad-steps", type=int, default=400)
     parser.add_argument("--search-iterations", type=int, default=100,
                         help="AnoGAN's latent-search steps per test image (the paper: 500)")
-    parser.add_argument("--augment-data", choices=("mnist_embedded", "fashion_mnist"),
-                        default="mnist_embedded")
+    parser.add_argument("--augment-data", choices=DATA, default="mnist_embedded")
     parser.add_argument("--augment-fractions", type=float, nargs="+",
                         help="fractions of the training split (default: --few-images images)")
     parser.add_argument("--few-images", type=int, default=100)
@@ -254,9 +270,13 @@ def main(argv=None):
                         help="the folder holding fashion_mnist/ (the original archives)")
     parser.add_argument("--data-dir", help="TFDS data folder (default: a new temporary one)")
     parser.add_argument("--augment-steps", type=int, default=600)
+    parser.add_argument("--augment-seeds", type=int, nargs="+", default=[0],
+                        help="one run per seed of each cell (model, data order, samples)")
     parser.add_argument("--gan-width", type=int, default=16)
     parser.add_argument("--out", help="JSON file (default: stdout)")
     args = parser.parse_args(argv)
+    if args.data_dir is None and "fashion_mnist" in (args.sr_data, args.augment_data):
+        args.data_dir = tempfile.mkdtemp(prefix="tfds_fashion_")  # prepared once, for both
     results = {"machine": {"platform": platform.platform(), "processor": platform.processor(),
                            "tensorflow": tf.__version__}, "settings": vars(args)}
     for name in args.sections:

@@ -1,10 +1,13 @@
 """GAN samples as extra training data (`tfgan-suite augment`), measured: the shipped classifiers'
 architecture trained on N labelled images (class-balanced) with and without a cgan's samples
 (trained on the same N images), accuracy on the whole test split; mean and spread (standard
-deviation) over seeds, for each N. JSON on stdout (progress on stderr).
+deviation) over seeds, for each N. JSON on stdout or `--out` (TFDS reports its first preparation
+of a dataset on stdout too); progress on stderr.
 
     PYTHONPATH=. python -m benchmarks.sample_augmentation --data mnist \
         --manual-dir ../shared/datasets/mnist --labelled 100 1000 --seeds 0 1 2
+    PYTHONPATH=. python -m benchmarks.sample_augmentation --data fashion_mnist \
+        --manual-dir ../shared/datasets/fashion_mnist --out fashion.json
 """
 
 import argparse
@@ -33,6 +36,7 @@ def main(argv=None):
     parser.add_argument("--ratio", type=float, default=1.0)
     parser.add_argument("--classifier-steps", type=int, default=500)
     parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--out", help="JSON file (default: stdout)")
     args = parser.parse_args(argv)
     (train_images, train_labels), test, num_classes = train_and_test_arrays(
         args.data, args.manual_dir, args.data_dir)
@@ -61,7 +65,12 @@ def main(argv=None):
         gains = [run["with_generated"] - run["labelled_only"] for run in runs]
         summary["gain"] = {"mean": float(np.mean(gains)), "std": float(np.std(gains))}
         results[str(labelled)] = {"runs": runs, **summary}
-    print(json.dumps(results, indent=1))
+    text = json.dumps(results, indent=1)
+    if args.out:
+        with open(args.out, "w") as f:
+            f.write(text + "\n")
+    else:
+        print(text)
 
 
 if __name__ == "__main__":
