@@ -39,14 +39,13 @@ import numpy as np
 import tensorflow as tf
 
 import tfgan_suite
-from tfgan_suite.data import load_arrays, scale_images, tfds_arrays
+from tfgan_suite.data import CHECKOUT_DATASETS, load_arrays, scale_images, tfds_arrays
 from tfgan_suite.metrics.extractors import get_extractor
 from tfgan_suite.metrics.functions import auroc, frechet_distance
 from tfgan_suite.models.srgan import bicubic_resize
 from tfgan_suite.networks import DCGANGenerator, ImageEncoder
 
 TRAIN_IMAGES = 8000
-DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 
 
 def mnist():
@@ -266,7 +265,7 @@ def main(argv=None):
     parser.add_argument("--few-images", type=int, default=100)
     parser.add_argument("--augment-variants", nargs="+", default=["dcgan"],
                         help="latent variants with an image discriminator (e.g. dcgan sngan)")
-    parser.add_argument("--datasets", default=str(DATASETS),
+    parser.add_argument("--datasets", default=str(CHECKOUT_DATASETS),
                         help="the folder holding fashion_mnist/ (the original archives)")
     parser.add_argument("--data-dir", help="TFDS data folder (default: a new temporary one)")
     parser.add_argument("--augment-steps", type=int, default=600)

@@ -35,11 +35,10 @@ import numpy as np
 import tensorflow as tf
 
 import tfgan_suite
-from tfgan_suite.data import load_dataset
+from tfgan_suite.data import CHECKOUT_DATASETS, load_dataset
 from tfgan_suite.metrics import extractors, functions
 from tfgan_suite.models.ssgan import rotate
 
-DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 DATA = "fashion_mnist"
 CLASSIFIER = "fashion_mnist-classifier"
 VARIANTS = ("dcgan", "sngan", "sagan", "biggan", "ssgan", "lapgan", "stylegan")
@@ -49,7 +48,7 @@ TRUNCATIONS = (0.0, 2.0, 1.0, 0.5, 0.25)
 PSIS = (1.0, 0.7, 0.5, 0.0)
 
 
-def fashion(split, with_labels, batch_size, data_dir, datasets=DATASETS):
+def fashion(split, with_labels, batch_size, data_dir, datasets=CHECKOUT_DATASETS):
     return load_dataset(DATA, batch_size, split=split, with_labels=with_labels, seed=0,
                         manual_dir=Path(datasets) / DATA, data_dir=data_dir)
 
@@ -128,7 +127,7 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=BUDGET["steps"])
     parser.add_argument("--only", default=",".join(VARIANTS))
     parser.add_argument("--markdown", action="store_true")
-    parser.add_argument("--datasets", default=DATASETS,
+    parser.add_argument("--datasets", default=CHECKOUT_DATASETS,
                         help="the folder holding fashion_mnist/ (the original archives)")
     args = parser.parse_args(argv)
     data_dir = tempfile.mkdtemp(prefix="tfds_fashion_")

@@ -1,13 +1,12 @@
 """Small builders shared by the tests: tiny networks, a few steps; the real datasets' folder."""
 
-from pathlib import Path
-
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
 import tfgan_suite
+from tfgan_suite.data import CHECKOUT_DATASETS
 
 TINY = {
     "gan": dict(image_shape=(2,), latent_dim=4, width=16),
@@ -37,19 +36,17 @@ def tiny_images(variant, n=64, seed=0):
     return rng.uniform(-1, 1, (n,) + shape).astype(np.float32)
 
 
-# The original dataset archives (TFDS manual_dir layout), in a `shared` folder beside the checkout.
-SHARED_DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 
 
 def shared_dataset(name):
-    """SHARED_DATASETS / name, or a skip whose reason names the folder the test needs."""
-    path = SHARED_DATASETS / name
+    """CHECKOUT_DATASETS / name, or a skip whose reason names the folder the test needs."""
+    path = CHECKOUT_DATASETS / name
     if not path.is_dir():
         pytest.skip(f"needs {path}: the original {name} archives are absent")
     return path
 
 
-def skip_for_want_of_present_data(report, shared_datasets=SHARED_DATASETS):
+def skip_for_want_of_present_data(report, shared_datasets=CHECKOUT_DATASETS):
     """Why `report` must fail instead of skipping: it skipped for want of the shared datasets
     while `shared_datasets` is there (a wrong path or a missing archive, which a skip would hide
     from CI); None for any other report."""

@@ -1,15 +1,12 @@
 """`load_dataset`: embedded, generated, npz, folder and TFDS (offline) sources, and its errors."""
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 from PIL import Image
 
-from tfgan_suite.data import load_dataset
+from tfgan_suite.data import CHECKOUT_DATASETS, load_dataset
 from tfgan_suite.toy import mode_coverage, toy_modes, toy_samples
 
-SHARED_DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
 
 
 def first_batch(dataset):
@@ -75,12 +72,12 @@ def test_bad_data_gets_one_clear_error(call, message, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not (SHARED_DATASETS / "fashion_mnist").is_dir(), reason="shared/datasets absent")
+@pytest.mark.skipif(not (CHECKOUT_DATASETS / "fashion_mnist").is_dir(), reason="shared/datasets absent")
 def test_tfds_prepares_offline_from_manual_dir(tmp_path):
     loaded = {}
     for name in ("mnist", "fashion_mnist"):  # one data_dir for both, as ~/tensorflow_datasets is
         dataset, info = load_dataset(name, 100, split="test", with_labels=True, shuffle=False,
-                                     manual_dir=SHARED_DATASETS / name, data_dir=tmp_path)
+                                     manual_dir=CHECKOUT_DATASETS / name, data_dir=tmp_path)
         images, labels = first_batch(dataset)
         assert (info.image_shape, info.num_classes, info.num_examples) == ((28, 28, 1), 10, 10000)
         assert images.shape == (100, 28, 28, 1)

@@ -27,6 +27,9 @@ from tfgan_suite.toy import TOY_DISTRIBUTIONS, toy_samples
 EMBEDDED_IMAGES = ("mnist_embedded",)
 DATA_FILES = Path(__file__).parent / "data_files"
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
+# The original dataset archives (TFDS manual_dir layout) in a `shared/datasets` folder beside a
+# source checkout: where the tests, the benchmarks and the classifier training look by default.
+CHECKOUT_DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 TOY_SIZE = 65536  # points generated for a toy distribution per epoch
 
 

@@ -16,9 +16,8 @@ import keras
 import tensorflow as tf
 
 from tfgan_suite.metrics import extractors
-from tfgan_suite.data import load_dataset
+from tfgan_suite.data import CHECKOUT_DATASETS, load_dataset
 
-DEFAULT_MANUAL_ROOT = Path(__file__).resolve().parents[2].parent / "shared" / "datasets"
 # Fashion-MNIST needs more epochs than MNIST to pass 91% test accuracy with this small network.
 DEFAULT_EPOCHS = {"mnist": 4, "fashion_mnist": 12}
 
@@ -47,7 +46,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--datasets", nargs="+", default=list(extractors.CLASSIFIER_DATASETS),
                         choices=extractors.CLASSIFIER_DATASETS)
-    parser.add_argument("--manual-root", type=Path, default=DEFAULT_MANUAL_ROOT,
+    parser.add_argument("--manual-root", type=Path, default=CHECKOUT_DATASETS,
                         help="folder holding <dataset>/ with the original archives")
     parser.add_argument("--data-dir", type=Path, default=None,
                         help="root of the TFDS data_dirs, one per dataset (default: a temporary one)")
