@@ -39,6 +39,7 @@ import numpy as np
 import tensorflow as tf
 
 import tfgan_suite
+from benchmarks.report import write_json
 from tfgan_suite.data import CHECKOUT_DATASETS, load_arrays, scale_images, tfds_arrays
 from tfgan_suite.metrics.extractors import get_extractor
 from tfgan_suite.metrics.functions import auroc, frechet_distance
@@ -283,12 +284,7 @@ def main(argv=None):
         results[name] = SECTIONS[name](args)
         results[name]["section_seconds"] = round(time.perf_counter() - start, 1)
         print(f"{name}: {json.dumps(results[name])}", file=sys.stderr)
-    text = json.dumps(results, indent=1)
-    if args.out:
-        with open(args.out, "w") as f:
-            f.write(text + "\n")
-    else:
-        print(text)
+    write_json(results, args.out)
 
 
 if __name__ == "__main__":

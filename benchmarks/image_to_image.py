@@ -18,6 +18,7 @@ import time
 import keras
 
 import tfgan_suite
+from benchmarks.report import write_json
 from tfgan_suite.data import load_dataset
 from tfgan_suite.translation import IdentityTranslator, TranslationEvaluator
 from tfgan_suite.two_domains import STYLE_PAIR
@@ -60,12 +61,7 @@ def main(argv=None):
                 d: untrained[f"error_vs_truth_{d}"] / trained[f"error_vs_truth_{d}"]
                 for d in ("a2b", "b2a")}}
         print(f"{variant}: {json.dumps(results['variants'][variant])}", file=sys.stderr)
-    text = json.dumps(results, indent=1)
-    if args.out:
-        with open(args.out, "w") as f:
-            f.write(text)
-    else:
-        print(text)
+    write_json(results, args.out)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ of a dataset on stdout too); progress on stderr.
 """
 
 import argparse
-import json
 import platform
 import sys
 import time
@@ -19,6 +18,7 @@ import time
 import numpy as np
 import tensorflow as tf
 
+from benchmarks.report import write_json
 from tfgan_suite.sample_augmentation import (balanced_subset, generated_examples, test_accuracy,
                                              train_and_test_arrays, train_generator)
 
@@ -65,12 +65,7 @@ def main(argv=None):
         gains = [run["with_generated"] - run["labelled_only"] for run in runs]
         summary["gain"] = {"mean": float(np.mean(gains)), "std": float(np.std(gains))}
         results[str(labelled)] = {"runs": runs, **summary}
-    text = json.dumps(results, indent=1)
-    if args.out:
-        with open(args.out, "w") as f:
-            f.write(text + "\n")
-    else:
-        print(text)
+    write_json(results, args.out)
 
 
 if __name__ == "__main__":
