@@ -40,21 +40,12 @@ import tensorflow as tf
 
 import tfgan_suite
 from benchmarks.report import write_json
-from tfgan_suite.data import CHECKOUT_DATASETS, load_arrays, scale_images, tfds_arrays
+from tfgan_suite.data import CHECKOUT_DATASETS, scale_images
 from tfgan_suite.metrics.extractors import get_extractor
 from tfgan_suite.metrics.functions import auroc, frechet_distance
 from tfgan_suite.models.srgan import bicubic_resize
 from tfgan_suite.networks import DCGANGenerator, ImageEncoder
-
-TRAIN_IMAGES = 8000
-
-
-def mnist():
-    images, labels, _, _ = load_arrays("mnist_embedded")
-    images = images.astype(np.float32) / 127.5 - 1.0
-    return (images[:TRAIN_IMAGES], labels[:TRAIN_IMAGES]), (images[TRAIN_IMAGES:],
-                                                            labels[TRAIN_IMAGES:])
-
+from tfgan_suite.sample_augmentation import train_and_test_arrays
 
 def batches(images, batch_size, seed=0):
     return (tf.data.Dataset.from_tensor_slices(images).shuffle(len(images), seed=seed).repeat()
@@ -77,14 +68,9 @@ def image_splits(data, args):
     classifier), images in [-1, 1]: the embedded MNIST split as above, or Fashion-MNIST's train
     and test splits (TFDS, prepared offline from the original archives in
     `--datasets`/fashion_mnist)."""
-    if data == "mnist_embedded":
-        return (*mnist(), "mnist")
-    splits = []
-    for split in ("train", "test"):
-        images, labels, _ = tfds_arrays("fashion_mnist", split,
-                                        Path(args.datasets) / "fashion_mnist", args.data_dir)
-        splits.append((scale_images(images).numpy(), labels))
-    return (*splits, "fashion_mnist")
+    train, test, _ = train_and_test_arrays(data, Path(args.datasets) / data, args.data_dir)
+    scaled = [(scale_images(images).numpy(), labels) for images, labels in (train, test)]
+    return (*scaled, "mnist" if data == "mnist_embedded" else data)
 
 
 def srgan_section(args):
@@ -148,7 +134,7 @@ def anogan_scores(normal, test, args):
 
 
 def ganomaly_section(args):
-    (train, train_labels), (test, test_labels) = mnist()
+    (train, train_labels), (test, test_labels), _ = image_splits("mnist_embedded", args)
     results = {}
     one_class = args.protocol == "one-class"
     for digit in args.anomaly_digits:

@@ -36,8 +36,6 @@ def tiny_images(variant, n=64, seed=0):
     return rng.uniform(-1, 1, (n,) + shape).astype(np.float32)
 
 
-
-
 def shared_dataset(name):
     """CHECKOUT_DATASETS / name, or a skip whose reason names the folder the test needs."""
     path = CHECKOUT_DATASETS / name

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tfgan_suite.data import CHECKOUT_DATASETS, load_dataset
+from helpers import shared_dataset
+from tfgan_suite.data import load_dataset
 from tfgan_suite.toy import mode_coverage, toy_modes, toy_samples
-
 
 
 def first_batch(dataset):
@@ -72,12 +72,11 @@ def test_bad_data_gets_one_clear_error(call, message, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not (CHECKOUT_DATASETS / "fashion_mnist").is_dir(), reason="shared/datasets absent")
 def test_tfds_prepares_offline_from_manual_dir(tmp_path):
     loaded = {}
     for name in ("mnist", "fashion_mnist"):  # one data_dir for both, as ~/tensorflow_datasets is
         dataset, info = load_dataset(name, 100, split="test", with_labels=True, shuffle=False,
-                                     manual_dir=CHECKOUT_DATASETS / name, data_dir=tmp_path)
+                                     manual_dir=shared_dataset(name), data_dir=tmp_path)
         images, labels = first_batch(dataset)
         assert (info.image_shape, info.num_classes, info.num_examples) == ((28, 28, 1), 10, 10000)
         assert images.shape == (100, 28, 28, 1)
