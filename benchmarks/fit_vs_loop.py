@@ -7,7 +7,7 @@ second of wall time and per second of the process's CPU time (which other proces
 machine slow much less than the wall clock).
 With `--precision bf16` (or fp16) the same is measured under that Keras mixed-precision policy
 and in float32, and the mixed/float32 throughput ratio of `fit` is printed beside them
-(issue 12: bf16 >= 1.5x at width 64, batch 128 on a CPU with AVX512-BF16).
+(the goal: bf16 >= 1.5x at width 64, batch 128 on a CPU with AVX512-BF16).
 
     python benchmarks/fit_vs_loop.py [--steps 150] [--batch-size 64] [--width 32] [--precision bf16]
 """

@@ -1,6 +1,6 @@
 """gRPC client for exported generators behind TF Serving (or serving.local_server).
 
-Numpy in, numpy out; knows nothing of training code, only the export contract (DESIGN.md §5):
+Numpy in, numpy out; knows nothing of training code, only the export contract (export/exporter.py):
 
     from serving.client import GeneratorClient
     with GeneratorClient("localhost:8500", "dcgan_mnist") as client:

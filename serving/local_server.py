@@ -1,12 +1,12 @@
 """A local stand-in for `tensorflow_model_server`, for laptops and CI where the binary is absent.
 
 It serves the same ``BASE/<name>/<version>/`` tree with TF Serving's protocol and behaviour
-(TF_SERVING.md): PredictionService Predict + GetModelMetadata (the other RPCs answer UNIMPLEMENTED),
+(tensorflow/serving's model_servers/): PredictionService Predict + GetModelMetadata (the other RPCs answer UNIMPLEMENTED),
 ModelService GetModelStatus + HandleReloadConfigRequest, the REST API, version policies and labels,
 polling for new versions and (--model_config_file_poll_wait_seconds) for an edited models.config,
 TF Serving's status codes and messages. Listens on 127.0.0.1 unless told otherwise.
 
-Hardened against requests that would exhaust it (issue 13): a request's tensors are checked
+Hardened against requests that would exhaust it: a request's tensors are checked
 (shape, batch cap, size, value count) before they are converted; messages are limited to 64 MiB;
 gRPC runs at most --grpc_max_threads calls at once (as many more wait, the next gets
 RESOURCE_EXHAUSTED) and REST serves connections on --rest_api_num_threads workers with a read

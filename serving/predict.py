@@ -14,7 +14,7 @@ DEFAULT_SIGNATURE = "serving_default"
 # TF Serving allows INT32_MAX (model_servers/server.cc); a generator's inputs need far less, and
 # every request byte may become a server allocation.
 DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024
-# Exports before issue 13 record no batch caps; the exporter's `sample` cap was 1024.
+# Older exports record no batch caps; the exporter's `sample` cap was 1024.
 DEFAULT_BATCH_CAP = 1024
 
 
@@ -57,7 +57,7 @@ class RequestLimits:
 
     `max_tensor_bytes`: no input may expand to more bytes than a request can carry (the max message
     size). `default_batch_cap`: the batch cap for signatures whose export records none
-    (`batch_caps` in assets.extra/model_facts.json, written by the exporter since issue 13).
+    (`batch_caps` in assets.extra/model_facts.json, written by the exporter).
     """
 
     max_tensor_bytes: int = DEFAULT_MAX_MESSAGE_BYTES

@@ -1,6 +1,6 @@
 """Helpers for the export / serving / client tests: tiny stand-in GANs and a running local server.
 
-The stand-ins carry exactly the attributes `export_generator` relies on (DESIGN.md, issue 4), so
+The stand-ins carry exactly the attributes `export_generator` relies on, so
 the exporter is tested by duck typing, independently of tfgan_suite.models.
 """
 
@@ -118,7 +118,7 @@ def export_test_models(base):
 
 
 def set_batch_caps(version_dir, caps):
-    """Record `batch_caps` in an export's model facts, as the exporter does since issue 13;
+    """Record `batch_caps` in an export's model facts, as the exporter does;
     None removes them (an older export). Keeps the tests independent of the exporter's version."""
     facts_file = Path(version_dir) / "assets.extra" / "model_facts.json"
     facts = json.loads(facts_file.read_text())

@@ -1,4 +1,4 @@
-"""Applications (issue 17): SRGAN's MSE pre-training then GAN phase, GANomaly's anomaly score
+"""Applications: SRGAN's MSE pre-training then GAN phase, GANomaly's anomaly score
 after a short training on one digit, and both served (`upscale`, `score`): exported == Keras,
 called by the client and the `tfgan-suite upscale/score` commands, batch cap and bad shapes
 rejected with INVALID_ARGUMENT. (The contract tests cover parity and the `.keras` round-trip.)"""

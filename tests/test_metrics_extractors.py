@@ -11,7 +11,7 @@ from tfgan_suite.metrics import extractors, reference
 # Its module-scoped fixtures are built once: one pytest-xdist worker runs the module.
 pytestmark = pytest.mark.xdist_group("test_metrics_extractors")
 
-# The goals of issue 5 for the shipped classifiers' test accuracy.
+# The test accuracy the shipped classifiers must reach.
 ACCURACY_GOALS = {"mnist": 0.99, "fashion_mnist": 0.91}
 
 

@@ -1,4 +1,4 @@
-"""The local server against requests meant to exhaust it (issue 13): bounded pools, REST framing
+"""The local server against requests meant to exhaust it: bounded pools, REST framing
 and timeouts, answers instead of dropped connections, memory under oversized shapes, load retries
 and reload confinement. Every bad request is followed by a good one (still serving)."""
 
