@@ -32,6 +32,9 @@ from tfgan_suite.models.latent import LatentGAN
 from tfgan_suite.models.registry import register_variant
 from tfgan_suite.models.signatures import Signature
 from tfgan_suite.networks import ConditionalDiscriminator, DCGANGenerator
+from tfgan_suite.networks.infogan import InfoGANDiscriminator, InfoGANGenerator
+
+PAPER_UNITS_PER_FILTER = 16  # app. C.1: 1024 fully connected units next to 64 filters
 
 
 @register_variant("infogan")
@@ -59,12 +62,23 @@ class InfoGAN(LatentGAN):
 
     @classmethod
     def create(cls, image_shape, latent_dim=74, num_classes=None, width=64, categorical_dim=10,
-               continuous_dim=2, **kwargs):
-        """DCGAN networks of `width` first-layer filters; D carries the Q head."""
-        generator = DCGANGenerator(latent_dim, image_shape, filters=width)
-        discriminator = ConditionalDiscriminator(
-            image_shape, filters=width, conditioning=None, categorical_codes=categorical_dim,
-            continuous_codes=continuous_dim)
+               continuous_dim=2, networks="dcgan", **kwargs):
+        """`networks`: "dcgan" (DCGAN's networks of `width` first-layer filters) or "paper" (the
+        paper's MNIST networks, app. C.1: `width` filters and 16 x `width` fully connected units,
+        the paper's 64 / 1024 at width 64). D carries the Q head."""
+        if networks == "dcgan":
+            generator = DCGANGenerator(latent_dim, image_shape, filters=width)
+            discriminator = ConditionalDiscriminator(
+                image_shape, filters=width, conditioning=None, categorical_codes=categorical_dim,
+                continuous_codes=continuous_dim)
+        elif networks == "paper":
+            generator = InfoGANGenerator(latent_dim, image_shape, filters=width,
+                                         units=PAPER_UNITS_PER_FILTER * width)
+            discriminator = InfoGANDiscriminator(
+                image_shape, categorical_dim, continuous_dim, filters=width,
+                units=PAPER_UNITS_PER_FILTER * width)
+        else:
+            raise ValueError(f'infogan\'s networks are "dcgan" or "paper"; got {networks!r}.')
         return cls.create_built(generator, discriminator, latent_dim, num_classes=num_classes,
                                 categorical_dim=categorical_dim, continuous_dim=continuous_dim,
                                 **kwargs)
