@@ -20,10 +20,11 @@ by the noise in G's first layer.
 Optimisers (Appendix C): Adam with learning rate 2e-4 for D and 1e-3 for G, beta_1 = 0.5.
 No labels are used: InfoGAN is unsupervised, and `sample` sets the codes instead.
 
-Network size is what the categorical code needs here: with DCGAN's networks at width 16 it matches
-the digit for 0.5-0.68 of the samples at 1000-3000 steps of 64 (embedded MNIST, judged by the
-shipped classifier); the paper's networks (`networks="paper"`, width 64) give 0.69-0.72 at 500
-steps and 0.73-0.78 at 1500-2000 (benchmarks/conditional.py; README, Benchmarks).
+The categorical code needs the paper's networks at the paper's size: with DCGAN's networks it
+matches the digit for 0.5-0.68 of the samples at 1000-3000 steps of 64 at width 16, 0.44 at 500
+steps at width 64 (embedded MNIST, judged by the shipped classifier); the paper's networks
+(`networks="paper"`, width 64) give 0.69-0.72 at 500 steps, 0.73-0.75 at 1500 and 0.83 / 0.87
+at 2500 / 3000 (one seed; benchmarks/conditional.py, README "Benchmarks").
 """
 
 import keras
