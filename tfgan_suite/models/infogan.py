@@ -69,9 +69,10 @@ class InfoGAN(LatentGAN):
     @classmethod
     def create(cls, image_shape, latent_dim=74, num_classes=None, width=64, categorical_dim=10,
                continuous_dim=2, networks="dcgan", **kwargs):
-        """`networks`: "dcgan" (DCGAN's networks of `width` first-layer filters) or "paper" (the
-        paper's MNIST networks, app. C.1: `width` filters and 16 x `width` fully connected units,
-        the paper's 64 / 1024 at width 64). D carries the Q head."""
+        """The networks (`networks`) are "dcgan", DCGAN's, or "paper", the paper's MNIST
+        networks of appendix C.1 with 16 fully connected units per first-layer filter. The
+        networks' first-layer filters are `width` (64 in the paper, with 1024 fully connected
+        units). D carries Q."""
         if networks == "dcgan":
             generator = DCGANGenerator(latent_dim, image_shape, filters=width)
             discriminator = ConditionalDiscriminator(
