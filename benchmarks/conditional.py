@@ -1,6 +1,7 @@
 """Controllable generation on MNIST: does the shipped MNIST classifier see the requested class?
 
     python benchmarks/conditional.py [--steps 1500] [--only cgan,acgan,...] [--no-ablation]
+        [--width 16] [--infogan-networks dcgan|paper]
 
 Every variant trains on `mnist_embedded` (MNIST's 10k test images and labels, shipped with the
 package) for the BUDGET below on the CPU, then is measured with the shipped `mnist-classifier`
@@ -130,13 +131,19 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=BUDGET["steps"])
     parser.add_argument("--only", default="cgan,acgan,infogan,icgan")
     parser.add_argument("--no-ablation", action="store_true")
+    parser.add_argument("--width", type=int, default=BUDGET["width"],
+                        help="first-layer filters of every network (InfoGAN's paper: 64)")
+    parser.add_argument("--infogan-networks", choices=("dcgan", "paper"), default="dcgan",
+                        help="InfoGAN's networks: DCGAN's, or the paper's MNIST networks (app. C.1)")
     args = parser.parse_args(argv)
     reference = real_features()
-    results = {"budget": {**BUDGET, "steps": args.steps, "data": DATA, "classifier": CLASSIFIER},
+    results = {"budget": {**BUDGET, "steps": args.steps, "width": args.width, "data": DATA,
+                          "classifier": CLASSIFIER, "infogan_networks": args.infogan_networks},
                "variants": {}}
     for variant in args.only.split(","):
-        options = {"latent_dim": INFOGAN_LATENT} if variant == "infogan" else {}
-        model, seconds = train(variant, steps=args.steps, **options)
+        options = ({"latent_dim": INFOGAN_LATENT, "networks": args.infogan_networks}
+                   if variant == "infogan" else {})
+        model, seconds = train(variant, steps=args.steps, width=args.width, **options)
         figures = {"train_seconds": round(seconds, 1)}
         if variant == "infogan":
             figures.update(infogan_figures(model))
@@ -149,7 +156,7 @@ def main(argv=None):
     if not args.no_ablation:
         results["ablation_cgan"] = {}
         for name, options in ABLATION.items():
-            model, seconds = train("cgan", steps=args.steps, **options)
+            model, seconds = train("cgan", steps=args.steps, width=args.width, **options)
             results["ablation_cgan"][name] = {**class_accuracy_and_fid(model, reference),
                                               "train_seconds": round(seconds, 1)}
             print(json.dumps({name: results["ablation_cgan"][name]}), flush=True)

@@ -18,6 +18,7 @@ TINY = {
     "cgan_projection": dict(latent_dim=8, width=4, num_classes=CLASSES, conditioning="projection"),
     "acgan": dict(latent_dim=8, width=4, num_classes=CLASSES),
     "infogan": dict(latent_dim=16, width=4),
+    "infogan_paper": dict(latent_dim=16, width=4, networks="paper"),
     "icgan": dict(latent_dim=8, width=4, num_classes=CLASSES),
 }
 VARIANTS = list(TINY)
@@ -78,6 +79,7 @@ EXPECTED_METRICS = {
     "infogan": {"d_loss", "g_loss", "info_loss"},
 }
 EXPECTED_METRICS["cgan_projection"] = EXPECTED_METRICS["cgan"]
+EXPECTED_METRICS["infogan_paper"] = EXPECTED_METRICS["infogan"]
 EXPECTED_METRICS["icgan"] = EXPECTED_METRICS["cgan"] | {"z_encoder_loss", "y_encoder_loss", "encoder_loss"}
 
 
@@ -92,7 +94,7 @@ def test_fit_logs_each_term_and_keras_file_round_trips(name, tmp_path):
     assert type(loaded) is type(model)
     settings = lambda m: {k: v for k, v in m.get_config().items() if k not in m.networks}
     assert settings(loaded) == settings(model)
-    labels = None if name == "infogan" else [3, 1, 4, 1]
+    labels = None if name.startswith("infogan") else [3, 1, 4, 1]
     np.testing.assert_array_equal(loaded.sample(4, labels=labels, seed=5),
                                   model.sample(4, labels=labels, seed=5))
     assert loaded.g_optimizer.iterations.numpy() == STEPS
@@ -107,6 +109,8 @@ def test_requires_labels_and_clear_errors():
         tiny("cgan", conditioning="attention")
     with pytest.raises(ValueError, match="infogan is unsupervised"):
         tiny("infogan", num_classes=10)
+    with pytest.raises(ValueError, match='networks are "dcgan" or "paper"; got \'resnet\''):
+        tiny("infogan", networks="resnet")
     model = tiny("cgan")
     with pytest.raises(ValueError, match=r"labels must lie in \[0, 9\]; got \[10\]"):
         model.sample(2, labels=[0, 10])
@@ -182,6 +186,22 @@ def test_infogan_sample_sets_the_codes():
     assert latent.shape == (6, 16) and continuous.shape == (6, 2)
     assert np.abs(continuous).max() <= 1
     assert categories.shape == (6,) and np.all((categories >= 0) & (categories < 10))
+
+
+def test_infogan_paper_networks_have_the_papers_mnist_layers():
+    """App. C.1 at width 64: G FC 1024 -> FC 7x7x128 -> upconv 64 -> upconv 1; D conv 64 -> conv
+    128 -> FC 1024 -> logit, Q FC 128 -> 10 + 2 code parameters; 4x4 kernels."""
+    model = tfgan_suite.build_model("infogan", image_shape=IMAGE_SHAPE, networks="paper")
+    g, d = model.generator, model.discriminator
+    assert [layer.kernel.shape for layer in g.dense] == [(74, 1024), (1024, 7 * 7 * 128)]
+    assert [conv.kernel.shape for conv in g.up_convs + [g.to_image]] == [
+        (4, 4, 64, 128), (4, 4, 1, 64)]
+    assert [conv.kernel.shape for conv in d.down_convs] == [(4, 4, 1, 64), (4, 4, 64, 128)]
+    assert d.hidden.kernel.shape == (7 * 7 * 128, 1024) and d.logit.kernel.shape == (1024, 1)
+    assert d.q_head.hidden.kernel.shape == (1024, 128)
+    assert d.q_head.codes.kernel.shape == (128, 12)
+    out = d(model.sample(2, seed=0))
+    assert out["code_logits"].shape == (2, 10) and out["code_means"].shape == (2, 2)
 
 
 def test_icgan_encodes_and_edits():

@@ -5,8 +5,8 @@
     one-hot label joins the features) or by projection (Miyato & Koyama 2018, "cGANs with
     Projection Discriminator", eq. 3: D(x, y) = psi(phi(x)) + embed(y) . phi(x)), or unconditioned;
   - a class head (auxiliary classifier: cGAN's condition loss, ACGAN's class prediction);
-  - a Q head (InfoGAN, Chen et al. 2016, sec. 6 and app. C.1: Q shares every conv layer with D and
-    adds FC-128-BN-lReLU before the code parameters).
+  - a Q head (`CodeHead`; InfoGAN, Chen et al. 2016, sec. 6 and app. C.1: Q shares every conv
+    layer with D and adds FC-128-BN-lReLU before the code parameters).
   It returns a dict: "logits" [N, 1], and "class_logits" / "code_logits", "code_means" per head.
 - `ImageEncoder`: the same body with `outputs` linear units (IcGAN's encoders E_z and E_y,
   Perarnau et al. 2016, sec. 3.2).
@@ -20,6 +20,33 @@ from tfgan_suite.networks.dcgan import DCGANDiscriminator, batch_norm, upsamplin
 
 CONDITIONINGS = ("concat", "projection", None)
 Q_HIDDEN = 128
+
+
+@keras.saving.register_keras_serializable(package="tfgan_suite")
+class CodeHead(layers.Layer):
+    """InfoGAN's Q head on D's features (Chen et al. 2016, app. C.1): FC-128-BN-lReLU, then the
+    categorical code's logits and the continuous codes' means: {"code_logits", "code_means"}."""
+
+    def __init__(self, categorical_codes, continuous_codes, negative_slope=0.2, **kwargs):
+        super().__init__(**kwargs)
+        self.categorical_codes = int(categorical_codes)
+        self.continuous_codes = int(continuous_codes)
+        self.negative_slope = float(negative_slope)
+        self.hidden = layers.Dense(Q_HIDDEN, use_bias=False, kernel_initializer=normal_init())
+        self.norm = batch_norm()
+        self.codes = layers.Dense(self.categorical_codes + self.continuous_codes,
+                                  kernel_initializer=normal_init())
+
+    def call(self, features, training=False):
+        hidden = ops.leaky_relu(self.norm(self.hidden(features), training=training),
+                                self.negative_slope)
+        q = self.codes(hidden)
+        return {"code_logits": q[:, :self.categorical_codes],
+                "code_means": q[:, self.categorical_codes:]}
+
+    def get_config(self):
+        return {**super().get_config(), "categorical_codes": self.categorical_codes,
+                "continuous_codes": self.continuous_codes, "negative_slope": self.negative_slope}
 
 
 @keras.saving.register_keras_serializable(package="tfgan_suite")
@@ -50,10 +77,7 @@ class ConditionalDiscriminator(DCGANDiscriminator):
         if self.class_head:
             self.class_logits = layers.Dense(num_classes, kernel_initializer=normal_init())
         if self.categorical_codes or self.continuous_codes:
-            self.q_hidden = layers.Dense(Q_HIDDEN, use_bias=False, kernel_initializer=normal_init())
-            self.q_norm = batch_norm()
-            self.q_out = layers.Dense(self.categorical_codes + self.continuous_codes,
-                                      kernel_initializer=normal_init())
+            self.q_head = CodeHead(self.categorical_codes, self.continuous_codes)
 
     def call(self, inputs, training=False):
         x, labels = split_labels(inputs, self.num_classes if self.conditioning else None)
@@ -69,10 +93,7 @@ class ConditionalDiscriminator(DCGANDiscriminator):
         if self.class_head:
             outputs["class_logits"] = self.class_logits(phi)
         if self.categorical_codes or self.continuous_codes:
-            hidden = self.q_norm(self.q_hidden(phi), training=training)
-            q = self.q_out(ops.leaky_relu(hidden, 0.2))
-            outputs["code_logits"] = q[:, :self.categorical_codes]
-            outputs["code_means"] = q[:, self.categorical_codes:]
+            outputs.update(self.q_head(phi, training=training))
         return outputs
 
     def get_config(self):
