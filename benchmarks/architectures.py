@@ -1,6 +1,7 @@
 """The modern-architecture family against DCGAN on Fashion-MNIST, on one budget.
 
     python -m benchmarks.architectures [--steps 600] [--only dcgan,sngan,...] [--markdown]
+                                       [--ema-start STEP]
 
 Every variant trains on Fashion-MNIST (TFDS, prepared offline from the original archives in the
 `shared/datasets/fashion_mnist` folder beside the checkout, or under `--datasets`) for the same number of batches of 64
@@ -11,7 +12,8 @@ against 2000 real test images:
 - FID and KID on the classifier's 128-d features, its Inception score (10 classes: 10 is the
   maximum), improved precision and recall (Kynkaenniemi et al. 2019, k = 3);
 - class-accuracy for the conditional biggan (the classifier's class = the requested class);
-- biggan's EMA generator next to its raw generator, and a truncation sweep (threshold vs FID,
+- biggan's EMA generator next to its raw generator (`--ema-start` moves the step the EMA starts
+  from, so a short run can compare them), and a truncation sweep (threshold vs FID,
   precision, recall: precision should rise and recall fall as the threshold tightens);
 - ssgan's discriminator rotation accuracy on real test images (chance 0.25);
 - lapgan (Laplacian pyramid 7 -> 14 -> 28) and stylegan (small StyleGAN2), with a psi sweep for
@@ -53,15 +55,15 @@ def fashion(split, with_labels, batch_size, data_dir, datasets=CHECKOUT_DATASETS
                         manual_dir=Path(datasets) / DATA, data_dir=data_dir)
 
 
-def train(variant, steps, data_dir, datasets, seed=0):
-    """(model, CPU seconds of its `fit`)."""
+def train(variant, steps, data_dir, datasets, seed=0, **options):
+    """(model, CPU seconds of its `fit`); `options` are build_model's."""
     keras.utils.set_random_seed(seed)
     conditional = tfgan_suite.get_variant(variant).requires_labels
     dataset, info = fashion("train", conditional, BUDGET["batch_size"], data_dir, datasets)
     model = tfgan_suite.build_model(variant, image_shape=info.image_shape,
                                     num_classes=info.num_classes if conditional else None,
                                     latent_dim=BUDGET["latent_dim"], width=BUDGET["width"],
-                                    seed=seed)
+                                    seed=seed, **options)
     model.compile()
     start = time.process_time()
     model.fit(dataset.repeat(), steps_per_epoch=steps, epochs=1, verbose=0)
@@ -129,15 +131,19 @@ def main(argv=None):
     parser.add_argument("--markdown", action="store_true")
     parser.add_argument("--datasets", default=CHECKOUT_DATASETS,
                         help="the folder holding fashion_mnist/ (the original archives)")
+    parser.add_argument("--ema-start", type=int, default=None,
+                        help="step the EMA generator starts from (variants with EMA; default: "
+                             "each variant's own)")
     args = parser.parse_args(argv)
+    options = {} if args.ema_start is None else {"ema_start": args.ema_start}
     data_dir = tempfile.mkdtemp(prefix="tfds_fashion_")
     test, _ = fashion("test", False, 500, data_dir, args.datasets)
     real_images = np.concatenate(list(test.take(EVAL // 500).as_numpy_iterator()))
     real = extractors.get_extractor(CLASSIFIER).extract(real_images)[0]
     results = {"budget": {**BUDGET, "steps": args.steps, "data": DATA, "classifier": CLASSIFIER,
-                          "eval_samples": EVAL}, "variants": {}}
+                          "eval_samples": EVAL, **options}, "variants": {}}
     for variant in args.only.split(","):
-        model, cpu_seconds = train(variant, args.steps, data_dir, args.datasets)
+        model, cpu_seconds = train(variant, args.steps, data_dir, args.datasets, **options)
         conditional = model.num_classes is not None
         row = {**measure(lambda n, labels: model.sample(n, labels=labels, seed=1), real,
                          conditional),

@@ -14,7 +14,10 @@ For each variant, at its paper's default hyper-parameters:
 Prints JSON (figures, budget, machine), then a markdown table.
 
     python benchmarks/loss_family.py [--steps 1500] [--seconds S] [--batch-size 64] [--width 16]
-                                     [--ring-steps 3000]
+                                     [--ring-steps 3000] [--seed 0] [--only "wgan,fgan divergence=kl"]
+
+`--seed` (weights, noise, data order) tells a variant's seed-to-seed spread from a change;
+`--only` runs the listed rows (labels as in the table).
 """
 
 import argparse
@@ -68,10 +71,10 @@ class Stopwatch(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
-def train_mnist(variant, options, data, steps, width, latent_dim, seconds):
-    keras.utils.set_random_seed(0)
+def train_mnist(variant, options, data, steps, width, latent_dim, seconds, seed):
+    keras.utils.set_random_seed(seed)
     model = tfgan_suite.build_model(variant, image_shape=(28, 28, 1), latent_dim=latent_dim,
-                                    width=width, **options)
+                                    width=width, seed=seed, **options)
     model.compile()
     stopwatch = Stopwatch(seconds)
     model.fit(data.repeat(), steps_per_epoch=steps, epochs=1, verbose=0, callbacks=[stopwatch])
@@ -94,24 +97,34 @@ def main():
     parser.add_argument("--latent-dim", type=int, default=64)
     parser.add_argument("--samples", type=int, default=2000)
     parser.add_argument("--ring-steps", type=int, default=3000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--only", default=None,
+                        help="comma-separated row labels, e.g. 'wgan,fgan divergence=kl' (default: all)")
     args = parser.parse_args()
+    labels = [label(variant, options) for variant, options in VARIANTS]
+    only = labels if args.only is None else [name.strip() for name in args.only.split(",")]
+    unknown = sorted(set(only) - set(labels))
+    if unknown:
+        parser.error(f"--only: unknown rows {unknown}; the rows are {labels}.")
 
     extractor = get_extractor(EXTRACTOR)
     real_images = load_arrays("mnist_embedded")[0].astype(np.float32) / 127.5 - 1.0
     real_features, _ = extractor.extract(real_images)
-    mnist, _ = load_dataset("mnist_embedded", args.batch_size)
+    mnist, _ = load_dataset("mnist_embedded", args.batch_size, seed=args.seed)
 
     rows = []
     for variant, options in VARIANTS:
+        if label(variant, options) not in only:
+            continue
         model, mnist_seconds = train_mnist(variant, options, mnist, args.steps, args.width,
-                                           args.latent_dim, args.seconds)
+                                           args.latent_dim, args.seconds, args.seed)
         scores = mnist_scores(model, extractor, real_features, args.samples)
         steps = int(model.g_optimizer.iterations)
         row = {"variant": label(variant, options), **scores, "mnist_steps": steps,
                "images_seen": steps * args.batch_size, "mnist_seconds": mnist_seconds}
         if variant != "dcgan":  # convolutional networks only: no ring
             start = time.perf_counter()
-            model = train_on_toy(variant, args.ring_steps, **options)
+            model = train_on_toy(variant, args.ring_steps, seed=args.seed, **options)
             ring_seconds = time.perf_counter() - start
             modes, quality = toy_coverage(model)
             row.update(ring_modes=modes, ring_high_quality=quality, ring_seconds=ring_seconds)
@@ -123,7 +136,7 @@ def main():
         "budget": {"mnist_steps": args.steps, "mnist_seconds": args.seconds,
                    "batch_size": args.batch_size, "width": args.width,
                    "latent_dim": args.latent_dim, "generated_samples": args.samples,
-                   "ring_steps": args.ring_steps},
+                   "ring_steps": args.ring_steps, "seed": args.seed},
         "extractor": EXTRACTOR,
         "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
         "results": rows,
