@@ -193,7 +193,8 @@ def test_infogan_paper_networks_have_the_papers_mnist_layers():
     128 -> FC 1024 -> logit, Q FC 128 -> 10 + 2 code parameters; 4x4 kernels."""
     model = tfgan_suite.build_model("infogan", image_shape=IMAGE_SHAPE, networks="paper")
     g, d = model.generator, model.discriminator
-    assert [layer.kernel.shape for layer in g.dense] == [(74, 1024), (1024, 7 * 7 * 128)]
+    assert [layer.kernel.shape for layer in (g.hidden, g.project)] == [(74, 1024),
+                                                                       (1024, 7 * 7 * 128)]
     assert [conv.kernel.shape for conv in g.up_convs + [g.to_image]] == [
         (4, 4, 64, 128), (4, 4, 1, 64)]
     assert [conv.kernel.shape for conv in d.down_convs] == [(4, 4, 1, 64), (4, 4, 64, 128)]

@@ -56,12 +56,14 @@ class DCGANGenerator(keras.Model):
     """z (+ one-hot label) -> project to s x s x (filters * 2^(steps-1)) -> stride-2 transposed convs
     halving the filters -> tanh image of `image_shape`."""
 
-    def __init__(self, latent_dim, image_shape, filters=64, num_classes=None, **kwargs):
+    def __init__(self, latent_dim, image_shape, filters=64, num_classes=None,
+                 kernel_size=KERNEL_SIZE, **kwargs):
         super().__init__(**kwargs)
         self.latent_dim = latent_dim
         self.image_shape = tuple(image_shape)
         self.filters = filters
         self.num_classes = num_classes
+        self.kernel_size = int(kernel_size)
         height, width, channels = self.image_shape
         if height != width:
             raise ValueError(f"DCGAN networks need square images; got {height}x{width}.")
@@ -72,18 +74,23 @@ class DCGANGenerator(keras.Model):
             kernel_initializer=normal_init())
         self.project_norm = batch_norm()
         self.up_convs = [
-            layers.Conv2DTranspose(self.start_filters // 2 ** (step + 1), KERNEL_SIZE, strides=2,
-                                   padding="same", use_bias=False, kernel_initializer=normal_init())
+            layers.Conv2DTranspose(self.start_filters // 2 ** (step + 1), self.kernel_size,
+                                   strides=2, padding="same", use_bias=False,
+                                   kernel_initializer=normal_init())
             for step in range(steps - 1)
         ]
         self.up_norms = [batch_norm() for _ in self.up_convs]
         self.to_image = layers.Conv2DTranspose(
-            channels, KERNEL_SIZE, strides=2, padding="same", activation="tanh",
+            channels, self.kernel_size, strides=2, padding="same", activation="tanh",
             kernel_initializer=normal_init())
 
     def call(self, inputs, training=False):
         z, onehot = split_inputs(inputs, self.num_classes)
-        h = z if onehot is None else ops.concatenate([z, onehot], axis=-1)
+        return self.decode(z if onehot is None else ops.concatenate([z, onehot], axis=-1),
+                           training=training)
+
+    def decode(self, h, training=False):
+        """Project `h` to the starting feature map and upsample it to the image."""
         h = self.project_norm(self.project(h), training=training)
         h = ops.relu(ops.reshape(h, (-1, self.start_size, self.start_size, self.start_filters)))
         for conv, norm in zip(self.up_convs, self.up_norms):
@@ -93,7 +100,7 @@ class DCGANGenerator(keras.Model):
     def get_config(self):
         return {**super().get_config(), "latent_dim": self.latent_dim,
                 "image_shape": list(self.image_shape), "filters": self.filters,
-                "num_classes": self.num_classes}
+                "num_classes": self.num_classes, "kernel_size": self.kernel_size}
 
 
 @keras.saving.register_keras_serializable(package="tfgan_suite")
@@ -104,7 +111,8 @@ class DCGANDiscriminator(keras.Model):
     `normalization`: "batch" (DCGAN), "layer" or None (critics with a per-example penalty).
     """
 
-    def __init__(self, image_shape, filters=64, num_classes=None, normalization="batch", **kwargs):
+    def __init__(self, image_shape, filters=64, num_classes=None, normalization="batch",
+                 kernel_size=KERNEL_SIZE, negative_slope=0.2, **kwargs):
         super().__init__(**kwargs)
         if normalization not in NORMALIZATIONS:
             raise ValueError(f"normalization must be one of {NORMALIZATIONS}; got {normalization!r}.")
@@ -112,9 +120,11 @@ class DCGANDiscriminator(keras.Model):
         self.filters = filters
         self.num_classes = num_classes
         self.normalization = normalization
+        self.kernel_size = int(kernel_size)
+        self.negative_slope = float(negative_slope)
         steps, _ = upsampling_plan(self.image_shape[0])
         self.down_convs = [
-            layers.Conv2D(filters * 2 ** step, KERNEL_SIZE, strides=2, padding="same",
+            layers.Conv2D(filters * 2 ** step, self.kernel_size, strides=2, padding="same",
                           kernel_initializer=normal_init())
             for step in range(steps)
         ]
@@ -125,9 +135,9 @@ class DCGANDiscriminator(keras.Model):
 
     def features(self, x, training=False):
         """phi(x): the strided convolutions, flattened (feature matching: GANomaly, AnoGAN)."""
-        h = ops.leaky_relu(self.down_convs[0](x), 0.2)
+        h = ops.leaky_relu(self.down_convs[0](x), self.negative_slope)
         for conv, norm in zip(self.down_convs[1:], self.down_norms):
-            h = ops.leaky_relu(norm(conv(h), training=training), 0.2)
+            h = ops.leaky_relu(norm(conv(h), training=training), self.negative_slope)
         return self.flatten(h)
 
     def call(self, inputs, training=False):
@@ -140,4 +150,5 @@ class DCGANDiscriminator(keras.Model):
     def get_config(self):
         return {**super().get_config(), "image_shape": list(self.image_shape),
                 "filters": self.filters, "num_classes": self.num_classes,
-                "normalization": self.normalization}
+                "normalization": self.normalization, "kernel_size": self.kernel_size,
+                "negative_slope": self.negative_slope}
