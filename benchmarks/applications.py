@@ -47,6 +47,7 @@ from tfgan_suite.models.srgan import bicubic_resize
 from tfgan_suite.networks import DCGANGenerator, ImageEncoder
 from tfgan_suite.sample_augmentation import train_and_test_arrays
 
+
 def batches(images, batch_size, seed=0):
     return (tf.data.Dataset.from_tensor_slices(images).shuffle(len(images), seed=seed).repeat()
             .batch(batch_size, drop_remainder=True))

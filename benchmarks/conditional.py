@@ -134,7 +134,8 @@ def main(argv=None):
     parser.add_argument("--width", type=int, default=BUDGET["width"],
                         help="first-layer filters of every network (InfoGAN's paper: 64)")
     parser.add_argument("--infogan-networks", choices=("dcgan", "paper"), default="dcgan",
-                        help="InfoGAN's networks: DCGAN's, or the paper's MNIST networks (app. C.1)")
+                        help="InfoGAN's networks: DCGAN's, or the paper's MNIST networks "
+                             "(app. C.1)")
     args = parser.parse_args(argv)
     reference = real_features()
     results = {"budget": {**BUDGET, "steps": args.steps, "width": args.width, "data": DATA,

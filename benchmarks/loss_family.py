@@ -14,7 +14,8 @@ For each variant, at its paper's default hyper-parameters:
 Prints JSON (figures, budget, machine), then a markdown table.
 
     python benchmarks/loss_family.py [--steps 1500] [--seconds S] [--batch-size 64] [--width 16]
-                                     [--ring-steps 3000] [--seed 0] [--only "wgan,fgan divergence=kl"]
+                                     [--ring-steps 3000] [--seed 0]
+                                     [--only "wgan,fgan divergence=kl"]
 
 `--seed` (weights, noise, data order) tells a variant's seed-to-seed spread from a change;
 `--only` runs the listed rows (labels as in the table).
@@ -99,7 +100,8 @@ def main():
     parser.add_argument("--ring-steps", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--only", default=None,
-                        help="comma-separated row labels, e.g. 'wgan,fgan divergence=kl' (default: all)")
+                        help="comma-separated row labels, e.g. 'wgan,fgan divergence=kl' "
+                             "(default: all)")
     args = parser.parse_args()
     labels = [label(variant, options) for variant, options in VARIANTS]
     only = labels if args.only is None else [name.strip() for name in args.only.split(",")]

@@ -1,4 +1,5 @@
-"""Export trained generators as versioned SavedModels for TF Serving (layout and model facts: export/exporter.py)."""
+"""Export trained generators as versioned SavedModels for TF Serving (layout and model facts:
+export/exporter.py)."""
 
 from export.exporter import export_generator, next_version, read_facts
 

@@ -1,10 +1,11 @@
 """A local stand-in for `tensorflow_model_server`, for laptops and CI where the binary is absent.
 
 It serves the same ``BASE/<name>/<version>/`` tree with TF Serving's protocol and behaviour
-(tensorflow/serving's model_servers/): PredictionService Predict + GetModelMetadata (the other RPCs answer UNIMPLEMENTED),
-ModelService GetModelStatus + HandleReloadConfigRequest, the REST API, version policies and labels,
-polling for new versions and (--model_config_file_poll_wait_seconds) for an edited models.config,
-TF Serving's status codes and messages. Listens on 127.0.0.1 unless told otherwise.
+(tensorflow/serving's model_servers/): PredictionService Predict + GetModelMetadata (the other
+RPCs answer UNIMPLEMENTED), ModelService GetModelStatus + HandleReloadConfigRequest, the REST API,
+version policies and labels, polling for new versions and (--model_config_file_poll_wait_seconds)
+for an edited models.config, TF Serving's status codes and messages. Listens on 127.0.0.1 unless
+told otherwise.
 
 Hardened against requests that would exhaust it: a request's tensors are checked
 (shape, batch cap, size, value count) before they are converted; messages are limited to 64 MiB;

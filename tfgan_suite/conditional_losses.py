@@ -1,10 +1,10 @@
 """Losses of the conditional GAN family, as pure functions of tensors returning PER-EXAMPLE values.
 
 TF-GAN's functions are used where it has them (ACGAN's class losses), with `Reduction.NONE`, so the
-model reduces over the global batch with `tf.nn.compute_average_loss` (the global-batch scaling of tf.distribute's custom training loops). TF-GAN's
-`mutual_information_penalty` is not used: it averages each code's log-likelihood over the batch
-before weighting (no per-example values) and needs `tfp` distributions; `information_loss` below is
-the same bound, per example.
+model reduces over the global batch with `tf.nn.compute_average_loss` (the global-batch scaling
+of tf.distribute's custom training loops). TF-GAN's `mutual_information_penalty` is not used: it
+averages each code's log-likelihood over the batch before weighting (no per-example values) and
+needs `tfp` distributions; `information_loss` below is the same bound, per example.
 """
 
 import tensorflow as tf

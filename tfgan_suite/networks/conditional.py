@@ -77,7 +77,8 @@ class ConditionalDiscriminator(DCGANDiscriminator):
         if self.class_head:
             self.class_logits = layers.Dense(num_classes, kernel_initializer=normal_init())
         if self.categorical_codes or self.continuous_codes:
-            self.q_head = CodeHead(self.categorical_codes, self.continuous_codes)
+            self.q_head = CodeHead(self.categorical_codes, self.continuous_codes,
+                                   self.negative_slope)
 
     def call(self, inputs, training=False):
         x, labels = split_labels(inputs, self.num_classes if self.conditioning else None)
