@@ -63,6 +63,7 @@ def test_discriminators_see_a_stored_image_for_half_of_the_fakes():
 @pytest.fixture(scope="module")
 def trained():
     model = tiny()
+    model.run_eagerly = True  # three steps of tiny networks: tracing four phases costs 3x more
     model.fit(two_domains(), verbose=0)
     return model
 

@@ -20,6 +20,9 @@ from tfgan_suite.cli import main as tfgan_suite_main
 from tfgan_suite.data import load_dataset
 from tfgan_suite.metrics import extractors
 
+# Its module-scoped fixture is built once: one pytest-xdist worker runs the module.
+pytestmark = pytest.mark.xdist_group("test_stylegan")
+
 BATCH = 8
 
 

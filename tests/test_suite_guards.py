@@ -1,8 +1,9 @@
 """The suite's own guards: a skip for want of the shared datasets fails when they are present,
 `python benchmarks/<script>.py` imports the project's packages, not a benchmark of the same name,
-and `--dist loadgroup` really keeps an `xdist_group` on one worker (module fixtures and the
-contract's cached runs rely on it)."""
+`--dist loadgroup` really keeps an `xdist_group` on one worker (module fixtures and the
+contract's cached runs rely on it), and every module with a module-scoped fixture is one group."""
 
+import ast
 from pathlib import Path
 
 import pytest
@@ -45,3 +46,23 @@ def test_loadgroup_marks_the_node_id_with_its_group(request):
     split across workers without a word (pytest-dev/pytest-xdist#1386; setup.cfg pins pytest)."""
     if getattr(request.config.option, "loadgroup", False):  # a worker of `-n N --dist loadgroup`
         assert request.node.nodeid.endswith("@suite_guards"), request.node.nodeid
+
+
+
+def test_every_module_with_a_module_fixture_is_one_xdist_group():
+    """A module-scoped fixture is built once per worker its module's tests land on: unless the
+    module is one `xdist_group`, `--dist loadgroup` spreads its tests and builds it twice."""
+    ungrouped = []
+    for path in sorted(Path(__file__).parent.glob("test_*.py")):
+        source = path.read_text()
+        tree = ast.parse(source)
+        wide_fixture = any(
+            isinstance(node, ast.keyword) and node.arg == "scope"
+            and isinstance(node.value, ast.Constant) and node.value.value in ("module", "session")
+            for node in ast.walk(tree))
+        marks = [ast.get_source_segment(source, node.value) for node in tree.body
+                 if isinstance(node, ast.Assign)
+                 and any(getattr(target, "id", None) == "pytestmark" for target in node.targets)]
+        if wide_fixture and not any("xdist_group" in mark for mark in marks):
+            ungrouped.append(path.name)
+    assert not ungrouped, f"add pytestmark = pytest.mark.xdist_group(...) to {ungrouped}"

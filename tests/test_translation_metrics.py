@@ -15,6 +15,9 @@ from tfgan_suite.models import build_model
 from tfgan_suite.translation import (IdentityTranslator, KnownStyleMap, TranslationEvaluator,
                                      evaluate_translation, style_pair_test_images)
 
+# Its module-scoped fixture is built once: one pytest-xdist worker runs the module.
+pytestmark = pytest.mark.xdist_group("test_translation_metrics")
+
 FID = "FID[mnist-classifier]"
 
 
