@@ -34,7 +34,8 @@ def train_few_steps(variant, strategy, weights=None, optimizer=sgd):
     return start, model.get_weights(), history.history
 
 
-@pytest.mark.parametrize("variant", ["gan", "dcgan"])
+# dcgan (batch norm under Adam) in the full run only: the quick contract checks its SGD parity.
+@pytest.mark.parametrize("variant", ["gan", pytest.param("dcgan", marks=pytest.mark.slow)])
 def test_default_optimizers_report_same_losses_on_two_replicas(variant, two_replicas):
     """With the paper's Adam the logged losses match too: metrics are global-batch means."""
     start, _, single_history = train_few_steps(variant, make_strategy("default"), optimizer=None)
