@@ -10,10 +10,15 @@ trousers and bags are upside down), so the paper's > 0.9 (Chen et al. 2019) is w
 reach. Budget: STEPS batches of 64 of the other 9000 images, width 16, latent 32, the `ssgan`
 defaults (rotation weights beta = 1, alpha = 0.2; G's Adam(2e-4, 0.5, 0.999)) but D's learning
 rate 1e-3; 1000 samples scored with the shipped mnist-classifier against the 1000 held-out images.
-Measured (seed 0): rotation accuracy 0.81 on the held-out digits (untrained 0.25; 0.57 logged,
-the mean over the run's batches), FID 164 against 451 untrained, 8 digits of 2%+ of the
-samples; 405 s on 2 heavily shared cores. The paper's > 0.9 is reached at ~600 batches (0.92;
-ssgan.py gives the curve), past this test's budget, so the bar is what 400 batches reach.
+`fit` runs in epochs of LOG_EVERY batches (one data stream: the repeated dataset's iterator
+carries over), so the logged `rotation_accuracy`, each epoch's mean over its batches, shows the
+late accuracy rather than the whole run's mean.
+Measured (seed 0 / 1): rotation accuracy 0.92 / 0.85 on the held-out digits (untrained 0.25),
+logged 0.90 / 0.80; seed 0's FID 119 against 451 untrained, 10 digits of 2%+ of the
+samples (seed 1: FID 94, 10 digits at 900 batches); the test 540 CPU s. The paper's > 0.9
+on both seeds with margin is past this test's budget: seed 1 is at 0.875 / 0.903 / 0.884 /
+0.927 after 800 / 900 / 1100 / 1200 batches (~930 CPU s; ssgan.py gives the curves), so the
+bar is what both seeds reach at 700 batches.
 """
 
 import keras
@@ -26,11 +31,13 @@ from tfgan_suite.data import load_arrays
 from tfgan_suite.metrics import extractors, functions
 from tfgan_suite.models.ssgan import rotate
 
-STEPS = 400
+STEPS = 700
+LOG_EVERY = 50
 HELD_OUT = 1000
-ROTATION_BAR = 0.7  # measured 0.81; the paper's 0.9 takes ~600 batches (ssgan.py)
-FID_FACTOR = 2.0  # measured 164 against 451 untrained
-MIN_DIGITS = 7  # measured 8; a generator collapsed on a few digits has fewer
+ROTATION_BAR = 0.8  # measured 0.92 / 0.85 (seeds 0 / 1); the paper's 0.9 takes longer (ssgan.py)
+LOGGED_BAR = 0.75  # the last epoch's logged mean, measured 0.90 / 0.80
+FID_FACTOR = 2.0  # measured 119 against 451 untrained
+MIN_DIGITS = 7  # measured 10; a generator collapsed on a few digits has fewer
 
 
 @pytest.mark.slow
@@ -61,13 +68,14 @@ def test_ssgan_learns_rotations_of_unseen_digits_without_collapsing():
     untrained_accuracy = rotation_accuracy()
     untrained_fid, _ = scored(model.sample(HELD_OUT, seed=1))
     model.compile(optimizers={"discriminator": keras.optimizers.Adam(1e-3, 0.5, 0.999)})
-    logged = model.fit(data, steps_per_epoch=STEPS, epochs=1, verbose=0).history
+    logged = model.fit(data, steps_per_epoch=LOG_EVERY, epochs=STEPS // LOG_EVERY,
+                       verbose=0).history["rotation_accuracy"][-1]
     accuracy = rotation_accuracy()
     fid, digits = scored(model.sample(HELD_OUT, seed=1))
     print(f"rotation accuracy on unseen digits {accuracy:.3f} (untrained "
-          f"{untrained_accuracy:.3f}; logged, the run's mean "
-          f"{logged['rotation_accuracy'][-1]:.3f}), FID {fid:.1f} (untrained "
+          f"{untrained_accuracy:.3f}; logged, the last {LOG_EVERY} batches' mean "
+          f"{logged:.3f}), FID {fid:.1f} (untrained "
           f"{untrained_fid:.1f}), {digits} digits of 2%+")
     assert untrained_accuracy < ROTATION_BAR < accuracy
-    assert logged["rotation_accuracy"][-1] > 0.4  # the logged metric learns too (chance 0.25)
+    assert logged > LOGGED_BAR
     assert fid < untrained_fid / FID_FACTOR and digits >= MIN_DIGITS
