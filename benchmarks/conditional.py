@@ -1,7 +1,7 @@
 """Controllable generation on MNIST: does the shipped MNIST classifier see the requested class?
 
     python benchmarks/conditional.py [--steps 1500] [--only cgan,acgan,...] [--no-ablation]
-        [--width 16] [--infogan-networks dcgan|paper]
+        [--width 16] [--infogan-networks dcgan|paper] [--seed 0]
 
 Every variant trains on `mnist_embedded` (MNIST's 10k test images and labels, shipped with the
 package) for the BUDGET below on the CPU, then is measured with the shipped `mnist-classifier`
@@ -136,15 +136,19 @@ def main(argv=None):
     parser.add_argument("--infogan-networks", choices=("dcgan", "paper"), default="dcgan",
                         help="InfoGAN's networks: DCGAN's, or the paper's MNIST networks "
                              "(app. C.1)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seeds the data order, the networks' initialisation and the noise")
     args = parser.parse_args(argv)
     reference = real_features()
     results = {"budget": {**BUDGET, "steps": args.steps, "width": args.width, "data": DATA,
-                          "classifier": CLASSIFIER, "infogan_networks": args.infogan_networks},
+                          "classifier": CLASSIFIER, "infogan_networks": args.infogan_networks,
+                          "seed": args.seed},
                "variants": {}}
     for variant in args.only.split(","):
         options = ({"latent_dim": INFOGAN_LATENT, "networks": args.infogan_networks}
                    if variant == "infogan" else {})
-        model, seconds = train(variant, steps=args.steps, width=args.width, **options)
+        model, seconds = train(variant, steps=args.steps, width=args.width, seed=args.seed,
+                               **options)
         figures = {"train_seconds": round(seconds, 1)}
         if variant == "infogan":
             figures.update(infogan_figures(model))
@@ -157,7 +161,8 @@ def main(argv=None):
     if not args.no_ablation:
         results["ablation_cgan"] = {}
         for name, options in ABLATION.items():
-            model, seconds = train("cgan", steps=args.steps, width=args.width, **options)
+            model, seconds = train("cgan", steps=args.steps, width=args.width, seed=args.seed,
+                                   **options)
             results["ablation_cgan"][name] = {**class_accuracy_and_fid(model, reference),
                                               "train_seconds": round(seconds, 1)}
             print(json.dumps({name: results["ablation_cgan"][name]}), flush=True)
