@@ -48,7 +48,6 @@ def test_loadgroup_marks_the_node_id_with_its_group(request):
         assert request.node.nodeid.endswith("@suite_guards"), request.node.nodeid
 
 
-
 def test_every_module_with_a_module_fixture_is_one_xdist_group():
     """A module-scoped fixture is built once per worker its module's tests land on: unless the
     module is one `xdist_group`, `--dist loadgroup` spreads its tests and builds it twice."""
