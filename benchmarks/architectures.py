@@ -1,7 +1,7 @@
 """The modern-architecture family against DCGAN on Fashion-MNIST, on one budget.
 
     python -m benchmarks.architectures [--steps 600] [--only dcgan,sngan,...] [--markdown]
-                                       [--ema-start STEP]
+                                       [--ema-start STEP] [--seed 0]
 
 Every variant trains on Fashion-MNIST (TFDS, prepared offline from the original archives in the
 `shared/datasets/fashion_mnist` folder beside the checkout, or under `--datasets`) for the same number of batches of 64
@@ -50,8 +50,8 @@ TRUNCATIONS = (0.0, 2.0, 1.0, 0.5, 0.25)
 PSIS = (1.0, 0.7, 0.5, 0.0)
 
 
-def fashion(split, with_labels, batch_size, data_dir, datasets=CHECKOUT_DATASETS):
-    return load_dataset(DATA, batch_size, split=split, with_labels=with_labels, seed=0,
+def fashion(split, with_labels, batch_size, data_dir, datasets=CHECKOUT_DATASETS, seed=0):
+    return load_dataset(DATA, batch_size, split=split, with_labels=with_labels, seed=seed,
                         manual_dir=Path(datasets) / DATA, data_dir=data_dir)
 
 
@@ -59,7 +59,7 @@ def train(variant, steps, data_dir, datasets, seed=0, **options):
     """(model, CPU seconds of its `fit`); `options` are build_model's."""
     keras.utils.set_random_seed(seed)
     conditional = tfgan_suite.get_variant(variant).requires_labels
-    dataset, info = fashion("train", conditional, BUDGET["batch_size"], data_dir, datasets)
+    dataset, info = fashion("train", conditional, BUDGET["batch_size"], data_dir, datasets, seed)
     model = tfgan_suite.build_model(variant, image_shape=info.image_shape,
                                     num_classes=info.num_classes if conditional else None,
                                     latent_dim=BUDGET["latent_dim"], width=BUDGET["width"],
@@ -134,6 +134,8 @@ def main(argv=None):
     parser.add_argument("--ema-start", type=int, default=None,
                         help="step the EMA generator starts from (variants with EMA; default: "
                              "each variant's own)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seeds the data order, the networks' initialisation and the noise")
     args = parser.parse_args(argv)
     options = {} if args.ema_start is None else {"ema_start": args.ema_start}
     data_dir = tempfile.mkdtemp(prefix="tfds_fashion_")
@@ -141,9 +143,11 @@ def main(argv=None):
     real_images = np.concatenate(list(test.take(EVAL // 500).as_numpy_iterator()))
     real = extractors.get_extractor(CLASSIFIER).extract(real_images)[0]
     results = {"budget": {**BUDGET, "steps": args.steps, "data": DATA, "classifier": CLASSIFIER,
-                          "eval_samples": EVAL, **options}, "variants": {}}
+                          "eval_samples": EVAL, "seed": args.seed, **options},
+               "variants": {}}
     for variant in args.only.split(","):
-        model, cpu_seconds = train(variant, args.steps, data_dir, args.datasets, **options)
+        model, cpu_seconds = train(variant, args.steps, data_dir, args.datasets, args.seed,
+                                   **options)
         conditional = model.num_classes is not None
         row = {**measure(lambda n, labels: model.sample(n, labels=labels, seed=1), real,
                          conditional),
