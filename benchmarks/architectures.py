@@ -1,7 +1,7 @@
 """The modern-architecture family against DCGAN on Fashion-MNIST, on one budget.
 
     python -m benchmarks.architectures [--steps 600] [--only dcgan,sngan,...] [--markdown]
-                                       [--ema-start STEP] [--seed 0]
+                                       [--ema-start STEP] [--ema-decay DECAY] [--seed 0]
 
 Every variant trains on Fashion-MNIST (TFDS, prepared offline from the original archives in the
 `shared/datasets/fashion_mnist` folder beside the checkout, or under `--datasets`) for the same number of batches of 64
@@ -13,8 +13,9 @@ against 2000 real test images:
   maximum), improved precision and recall (Kynkaenniemi et al. 2019, k = 3);
 - class-accuracy for the conditional biggan (the classifier's class = the requested class);
 - biggan's EMA generator next to its raw generator (`--ema-start` moves the step the EMA starts
-  from, so a short run can compare them), and a truncation sweep (threshold vs FID,
-  precision, recall: precision should rise and recall fall as the threshold tightens);
+  from and `--ema-decay` sets its decay, so a short run can compare them), and a truncation
+  sweep (threshold vs FID, precision, recall: precision should rise and recall fall as the
+  threshold tightens);
 - ssgan's discriminator rotation accuracy on real test images (chance 0.25);
 - lapgan (Laplacian pyramid 7 -> 14 -> 28) and stylegan (small StyleGAN2), with a psi sweep for
   stylegan's truncation towards the average w (psi vs FID, precision, recall: psi = 0 is one
@@ -40,6 +41,7 @@ import tfgan_suite
 from tfgan_suite.data import CHECKOUT_DATASETS, load_dataset
 from tfgan_suite.metrics import extractors, functions
 from tfgan_suite.models.ssgan import rotate
+from tfgan_suite.variant_options import accepted_parameters
 
 DATA = "fashion_mnist"
 CLASSIFIER = "fashion_mnist-classifier"
@@ -68,6 +70,13 @@ def train(variant, steps, data_dir, datasets, seed=0, **options):
     start = time.process_time()
     model.fit(dataset.repeat(), steps_per_epoch=steps, epochs=1, verbose=0)
     return model, time.process_time() - start
+
+
+def ema_options(variant, options):
+    """`options` (ema_start, ema_decay) for a variant that keeps an EMA generator by default; none
+    for the others, which an `ema_decay` would give one."""
+    has_ema = accepted_parameters(tfgan_suite.get_variant(variant)).get("ema_decay") is not None
+    return options if has_ema else {}
 
 
 def figures(features, logits, real, labels=None):
@@ -134,10 +143,14 @@ def main(argv=None):
     parser.add_argument("--ema-start", type=int, default=None,
                         help="step the EMA generator starts from (variants with EMA; default: "
                              "each variant's own)")
+    parser.add_argument("--ema-decay", type=float, default=None,
+                        help="decay of the EMA generator (variants with EMA; default: each "
+                             "variant's own)")
     parser.add_argument("--seed", type=int, default=0,
                         help="seeds the data order, the networks' initialisation and the noise")
     args = parser.parse_args(argv)
-    options = {} if args.ema_start is None else {"ema_start": args.ema_start}
+    options = {name: value for name, value in (("ema_start", args.ema_start),
+                                               ("ema_decay", args.ema_decay)) if value is not None}
     data_dir = tempfile.mkdtemp(prefix="tfds_fashion_")
     test, _ = fashion("test", False, 500, data_dir, args.datasets)
     real_images = np.concatenate(list(test.take(EVAL // 500).as_numpy_iterator()))
@@ -147,7 +160,7 @@ def main(argv=None):
                "variants": {}}
     for variant in args.only.split(","):
         model, cpu_seconds = train(variant, args.steps, data_dir, args.datasets, args.seed,
-                                   **options)
+                                   **ema_options(variant, options))
         conditional = model.num_classes is not None
         row = {**measure(lambda n, labels: model.sample(n, labels=labels, seed=1), real,
                          conditional),
