@@ -49,7 +49,9 @@ Rotation accuracy on real images never trained on (all four turns; chance 0.25),
   712 CPU s; width 24: 615 CPU s at 500). n_dis = 2 is ahead at equal CPU s (seed 1 0.88 at
   540 s; n_dis = 1 0.85 at ~700 batches, width 24 0.81 at 552 s) and seed 0 holds 0.93-0.96
   from 350 batches, but seed 1 swings as much as before (0.76 at 500) and width 24 fell to 0.52
-  at 500: no setting holds > 0.9 on both seeds within ~700 CPU s.
+  at 500: no setting holds > 0.9 on both seeds within ~700 CPU s. n_dis = 2 with SNGAN's ResNet
+  optimiser scaled (D's Adam(4e-4, 0, 0.9)), seed 1: 0.50 / 0.66 / 0.69 / 0.69 / 0.74 after
+  100 / 200 / 300 / 400 / 450 batches (510 CPU s), slower.
 - Fashion-MNIST: 0.495 after 300 batches with the `sngan` optimiser. This D trained as a plain
   rotation classifier (Adam 1e-3, all four turns of 300 batches of 64) reaches 0.73 there (0.61
   on 180-degree turns: trousers, bags and dresses look alike upside down) against 0.95 on MNIST:
