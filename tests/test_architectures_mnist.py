@@ -17,7 +17,7 @@ Measured (seed 0 / 1): rotation accuracy 0.92 / 0.85 on the held-out digits (unt
 logged 0.90 / 0.80; seed 0's FID 119 against 451 untrained, 10 digits of 2%+ of the
 samples (seed 1: FID 94, 10 digits at 900 batches); the test 540 CPU s. The paper's > 0.9
 on both seeds with margin is past this test's budget: seed 1 is at 0.875 / 0.903 / 0.884 /
-0.927 after 800 / 900 / 1100 / 1200 batches (~930 CPU s; ssgan.py gives the curves), so the
+0.927 after 800 / 900 / 1100 / 1200 batches (~930 CPU s; README gives the curves), so the
 bar is what both seeds reach at 700 batches.
 """
 
@@ -34,7 +34,7 @@ from tfgan_suite.models.ssgan import rotate
 STEPS = 700
 LOG_EVERY = 50
 HELD_OUT = 1000
-ROTATION_BAR = 0.8  # measured 0.92 / 0.85 (seeds 0 / 1); the paper's 0.9 takes longer (ssgan.py)
+ROTATION_BAR = 0.8  # measured 0.92 / 0.85 (seeds 0 / 1); the paper's 0.9 takes longer (README)
 LOGGED_BAR = 0.75  # the last epoch's logged mean, measured 0.90 / 0.80
 FID_FACTOR = 2.0  # measured 119 against 451 untrained
 MIN_DIGITS = 7  # measured 10; a generator collapsed on a few digits has fewer
