@@ -25,8 +25,9 @@ stylegan2-ada train.py `cifar`, the nearest to this resolution):
   each G step, for the truncation trick w' = w_avg + psi (w - w_avg) (StyleGAN app. B) applied
   to every layer (the official generate.py's default, no cutoff);
 - an EMA of G serves: StyleGAN2 ramps its half-life up with the images seen (10k images at most
-  in the paper's setting); for runs of a few thousand steps we take BigGAN's late start, decay
-  0.999 from step 500 (`ema_decay`, `ema_start`).
+  in the paper's setting); for runs of a few thousand steps we take a late start as BigGAN does,
+  decay 0.999 from step 500 (`ema_decay`, `ema_start`; not measured against the raw G here,
+  unlike biggan, whose measurements moved its own start to step 2000).
 Path-length regularisation is left out: it buys smoother W -> image maps (better PPL and
 projection) at 28 px that nobody inspects, its lazy G phase doubles the generator's backward
 cost every 4 steps, and the paper reports it changes FID little (table 1, config D vs E).
