@@ -1,24 +1,25 @@
 """The architecture family's quality bar: one short SSGAN run on MNIST, several checks.
 
-- D's rotation accuracy on real images it never trained on (the last 1000 of the embedded
-  10k, all four turns of each) rises above ROTATION_BAR; the untrained D is at chance (0.25);
+- D's rotation accuracy on real images, logged (`rotation_accuracy`, each epoch's mean over its
+  batches), rises above the paper's 0.9 (Chen et al. 2019) and is still above LOGGED_BAR at the
+  end; on real images it never trained on (the last 1000 of the embedded 10k, all four turns of
+  each) it ends above HELD_OUT_BAR; the untrained D is at chance (0.25);
 - the generator is not collapsed: the classifier-FID of its samples falls below the untrained
   network's by FID_FACTOR, and at least MIN_DIGITS digits each make 2% of its samples.
 
 MNIST rather than Fashion-MNIST: its rotations are unambiguous (handwriting is rarely symmetric;
-trousers and bags are upside down), so the paper's > 0.9 (Chen et al. 2019) is within this D's
-reach. Budget: STEPS batches of 64 of the other 9000 images, width 16, latent 32, the `ssgan`
-defaults (rotation weights beta = 1, alpha = 0.2; G's Adam(2e-4, 0.5, 0.999)) but D's learning
-rate 1e-3; 1000 samples scored with the shipped mnist-classifier against the 1000 held-out images.
-`fit` runs in epochs of LOG_EVERY batches (one data stream: the repeated dataset's iterator
-carries over), so the logged `rotation_accuracy`, each epoch's mean over its batches, shows the
-late accuracy rather than the whole run's mean.
-Measured (seed 0 / 1): rotation accuracy 0.92 / 0.85 on the held-out digits (untrained 0.25),
-logged 0.90 / 0.80; seed 0's FID 119 against 451 untrained, 10 digits of 2%+ of the
-samples (seed 1: FID 94, 10 digits at 900 batches); the test 540 CPU s. The paper's > 0.9
-on both seeds with margin is past this test's budget: seed 1 is at 0.875 / 0.903 / 0.884 /
-0.927 after 800 / 900 / 1100 / 1200 batches (~930 CPU s; README gives the curves), so the
-bar is what both seeds reach at 700 batches.
+trousers and bags are upside down), so 0.9 is within this D's reach. Budget: STEPS batches of 64
+of the other 9000 images, width 16, latent 32, the `ssgan` defaults (rotation weights beta = 1,
+alpha = 0.2; G's Adam(2e-4, 0.5, 0.999)) but D's learning rate 1e-3 and two D steps per batch
+(`n_critic=2`); 1000 samples scored with the shipped mnist-classifier against the 1000 held-out
+images. `fit` runs in epochs of LOG_EVERY batches (one data stream: the repeated dataset's
+iterator carries over), so the logged accuracy follows the run rather than its mean.
+Measured (seeds 0 / 1 / 2; README has the curves): logged above 0.9 from 400 / 650 / 500 batches
+on and 0.946 / 0.917 / 0.942 at the end (800 batches), held-out 0.968 / 0.942 / 0.952; this D
+trained on rotations alone (no GAN) is at 0.91 after 700 batches and dips to 0.78 at 1050, so
+the rotation task itself, not the game, sets the pace. FID 89 / 99 (seeds 0 / 1) against 451
+untrained, 10 digits of 2%+; the test 840 s on 2 shared cores. With one D step per batch seed 1
+first passes 0.9 after 900 batches.
 """
 
 import keras
@@ -31,12 +32,13 @@ from tfgan_suite.data import load_arrays
 from tfgan_suite.metrics import extractors, functions
 from tfgan_suite.models.ssgan import rotate
 
-STEPS = 700
+STEPS = 800
 LOG_EVERY = 50
 HELD_OUT = 1000
-ROTATION_BAR = 0.8  # measured 0.92 / 0.85 (seeds 0 / 1); the paper's 0.9 takes longer (README)
-LOGGED_BAR = 0.75  # the last epoch's logged mean, measured 0.90 / 0.80
-FID_FACTOR = 2.0  # measured 119 against 451 untrained
+PAPER_BAR = 0.9  # the logged accuracy rises above it: measured from 400 / 650 / 500 batches
+LOGGED_BAR = 0.88  # the last epoch's logged mean, measured 0.946 / 0.917 / 0.942
+HELD_OUT_BAR = 0.85  # at the end, measured 0.968 / 0.942 / 0.952 (seed 1: 0.76 at 500)
+FID_FACTOR = 2.0  # measured 89 / 99 against 451 untrained
 MIN_DIGITS = 7  # measured 10; a generator collapsed on a few digits has fewer
 
 
@@ -57,7 +59,7 @@ def test_ssgan_learns_rotations_of_unseen_digits_without_collapsing():
     data = (tf.data.Dataset.from_tensor_slices(train).shuffle(len(train), seed=0).repeat()
             .batch(64, drop_remainder=True))
     model = tfgan_suite.build_model("ssgan", image_shape=(28, 28, 1), latent_dim=32, width=16,
-                                    seed=0)
+                                    seed=0, n_critic=2)
     rotations = np.arange(HELD_OUT, dtype=np.int32) % 4
     turned = rotate(held_out, rotations)
 
@@ -69,13 +71,13 @@ def test_ssgan_learns_rotations_of_unseen_digits_without_collapsing():
     untrained_fid, _ = scored(model.sample(HELD_OUT, seed=1))
     model.compile(optimizers={"discriminator": keras.optimizers.Adam(1e-3, 0.5, 0.999)})
     logged = model.fit(data, steps_per_epoch=LOG_EVERY, epochs=STEPS // LOG_EVERY,
-                       verbose=0).history["rotation_accuracy"][-1]
+                       verbose=0).history["rotation_accuracy"]
     accuracy = rotation_accuracy()
     fid, digits = scored(model.sample(HELD_OUT, seed=1))
     print(f"rotation accuracy on unseen digits {accuracy:.3f} (untrained "
-          f"{untrained_accuracy:.3f}; logged, the last {LOG_EVERY} batches' mean "
-          f"{logged:.3f}), FID {fid:.1f} (untrained "
+          f"{untrained_accuracy:.3f}); logged, each {LOG_EVERY} batches' mean: "
+          f"{np.round(logged, 3).tolist()}; FID {fid:.1f} (untrained "
           f"{untrained_fid:.1f}), {digits} digits of 2%+")
-    assert untrained_accuracy < ROTATION_BAR < accuracy
-    assert logged > LOGGED_BAR
+    assert max(logged) > PAPER_BAR and logged[-1] > LOGGED_BAR
+    assert untrained_accuracy < HELD_OUT_BAR < accuracy
     assert fid < untrained_fid / FID_FACTOR and digits >= MIN_DIGITS
