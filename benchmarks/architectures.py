@@ -57,8 +57,8 @@ def fashion(split, with_labels, batch_size, data_dir, datasets=CHECKOUT_DATASETS
                         manual_dir=Path(datasets) / DATA, data_dir=data_dir)
 
 
-def train(variant, steps, data_dir, datasets, seed=0, **options):
-    """(model, CPU seconds of its `fit`); `options` are build_model's."""
+def train(variant, steps, data_dir, datasets, seed=0, callbacks=(), **options):
+    """(model, CPU seconds of its `fit`); `options` are build_model's, `callbacks` `fit`'s."""
     keras.utils.set_random_seed(seed)
     conditional = tfgan_suite.get_variant(variant).requires_labels
     dataset, info = fashion("train", conditional, BUDGET["batch_size"], data_dir, datasets, seed)
@@ -68,7 +68,8 @@ def train(variant, steps, data_dir, datasets, seed=0, **options):
                                     seed=seed, **options)
     model.compile()
     start = time.process_time()
-    model.fit(dataset.repeat(), steps_per_epoch=steps, epochs=1, verbose=0)
+    model.fit(dataset.repeat(), steps_per_epoch=steps, epochs=1, verbose=0,
+              callbacks=list(callbacks))
     return model, time.process_time() - start
 
 
