@@ -40,7 +40,7 @@ import tensorflow as tf
 import tfgan_suite
 from tfgan_suite.data import CHECKOUT_DATASETS, load_dataset
 from tfgan_suite.metrics import extractors, functions
-from tfgan_suite.models.ssgan import rotate
+from tfgan_suite.models.ssgan import rotation_accuracy
 from tfgan_suite.variant_options import accepted_parameters
 
 DATA = "fashion_mnist"
@@ -107,12 +107,6 @@ def raw_generator_sample(model):
     return sample
 
 
-def rotation_accuracy(model, images):
-    rotations = np.arange(len(images), dtype=np.int32) % 4
-    logits = model.discriminator(rotate(tf.constant(images), rotations))["rotation_logits"]
-    return round(float(np.mean(np.argmax(logits, -1) == rotations)), 4)
-
-
 def markdown(results):
     rows = ["| variant | FID | KID | IS | precision | recall | class acc. | CPU s |",
             "|---|---|---|---|---|---|---|---|"]
@@ -173,7 +167,8 @@ def main(argv=None):
             print(json.dumps({f"{variant}_raw_generator": results[f"{variant}_raw_generator"]}),
                   flush=True)
         if variant == "ssgan":
-            row["rotation_accuracy_real"] = rotation_accuracy(model, real_images[:1000])
+            row["rotation_accuracy_real"] = round(
+                rotation_accuracy(model.discriminator, real_images[:1000]), 4)
         results["variants"][variant] = row
         print(json.dumps({variant: row}), flush=True)
         if model.takes_truncation:
