@@ -45,7 +45,7 @@ from tfgan_suite.metrics.extractors import get_extractor
 from tfgan_suite.metrics.functions import auroc, frechet_distance
 from tfgan_suite.models.srgan import bicubic_resize
 from tfgan_suite.networks import DCGANGenerator, ImageEncoder
-from tfgan_suite.sample_augmentation import train_and_test_arrays
+from tfgan_suite.training.synthetic_data import train_and_test_arrays
 
 
 def batches(images, batch_size, seed=0):

@@ -41,7 +41,7 @@ import tfgan_suite
 from tfgan_suite.data import CHECKOUT_DATASETS, load_dataset
 from tfgan_suite.metrics import extractors, functions
 from tfgan_suite.models.ssgan import rotation_accuracy
-from tfgan_suite.variant_options import accepted_parameters
+from tfgan_suite.core.options import accepted_parameters
 
 DATA = "fashion_mnist"
 CLASSIFIER = "fashion_mnist-classifier"

@@ -27,7 +27,7 @@ import tfgan_suite
 from benchmarks.architectures import BUDGET, CLASSIFIER, EVAL, fashion, measure, train
 from tfgan_suite.data import CHECKOUT_DATASETS
 from tfgan_suite.metrics import extractors
-from tfgan_suite.variant_options import accepted_parameters
+from tfgan_suite.core.options import accepted_parameters
 
 
 class ExtraAverages(keras.callbacks.Callback):

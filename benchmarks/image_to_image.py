@@ -20,8 +20,8 @@ import keras
 import tfgan_suite
 from benchmarks.report import write_json
 from tfgan_suite.data import load_dataset
-from tfgan_suite.translation import IdentityTranslator, TranslationEvaluator
-from tfgan_suite.two_domains import STYLE_PAIR
+from tfgan_suite.metrics.translation import IdentityTranslator, TranslationEvaluator
+from tfgan_suite.data.two_domains import STYLE_PAIR
 
 
 def train_on_style_pair(variant, steps, score, batch_size=16, width=16, seed=0, **options):

@@ -9,7 +9,7 @@ For each variant, at its paper's default hyper-parameters:
   With `--seconds S` every variant instead trains for the same S seconds of this machine's CPU
   (at most `--steps` steps), and the table says how many images each saw;
 - the ring of 8 Gaussians (not dcgan, whose networks are convolutional): `--ring-steps` steps of
-  each variant's toy recipe, the one its ring test uses (tfgan_suite.toy_training), then the
+  each variant's toy recipe, the one its ring test uses (tfgan_suite.training.toy_recipes), then the
   modes covered and the share of high-quality samples of 4000 samples.
 Prints JSON (figures, budget, machine), then a markdown table.
 
@@ -36,7 +36,7 @@ import tfgan_suite  # noqa: E402
 from tfgan_suite.data import load_arrays, load_dataset  # noqa: E402
 from tfgan_suite.metrics.evaluate import compute_metrics  # noqa: E402
 from tfgan_suite.metrics.extractors import get_extractor  # noqa: E402
-from tfgan_suite.toy_training import toy_coverage, train_on_toy  # noqa: E402
+from tfgan_suite.training.toy_recipes import toy_coverage, train_on_toy  # noqa: E402
 
 EXTRACTOR = "mnist-classifier"
 VARIANTS = [

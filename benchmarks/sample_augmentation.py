@@ -19,7 +19,7 @@ import numpy as np
 import tensorflow as tf
 
 from benchmarks.report import write_json
-from tfgan_suite.sample_augmentation import (balanced_subset, generated_examples, test_accuracy,
+from tfgan_suite.training.synthetic_data import (balanced_subset, generated_examples, test_accuracy,
                                              train_and_test_arrays, train_generator)
 
 

@@ -1,7 +1,7 @@
 """A trained model -> versioned SavedModel that TF Serving (or serving.local_server) can load.
 
 Layout: ``base_dir/<name>/<version>/``. The signatures are the model's own
-(``model.serving_signatures(max_samples)``, see ``tfgan_suite.models.signatures``): e.g. for latent
+(``model.serving_signatures(max_samples)``, see ``tfgan_suite.core.signatures``): e.g. for latent
 GANs ``serving_default`` (z [+ labels] -> images), ``sample`` (num_samples, seed [+ labels] ->
 images, the draw ``model.sample`` makes) and ``sample_png`` (-> ``images_bytes``, which REST
 base64-encodes); for image-to-image models ``translate_a2b``/``translate_b2a``. The exporter only

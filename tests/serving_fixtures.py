@@ -41,10 +41,10 @@ class StandInGAN:
         return self.generator(z if labels is None else [z, labels], training=False)
 
     def serving_signatures(self, max_batch):
-        """The latent GANs' signatures (tfgan_suite.models.latent); `translate` as serving_default
+        """The latent GANs' signatures (tfgan_suite.core.latent); `translate` as serving_default
         for the image-to-image stand-in."""
-        from tfgan_suite.models.latent import LatentGAN
-        from tfgan_suite.models.signatures import Signature
+        from tfgan_suite.core.latent import LatentGAN
+        from tfgan_suite.core.signatures import Signature
 
         if self.input_kind == "image":
             spec = tf.TensorSpec([None, *self.image_shape], tf.float32, name="images")

@@ -8,7 +8,7 @@ import pytest
 import tensorflow as tf
 
 import tfgan_suite
-from tfgan_suite import augmentation
+from tfgan_suite.core import discriminator_augmentation as augmentation
 from tfgan_suite.distribute import make_strategy
 
 SHAPE = (28, 28, 1)

@@ -11,8 +11,7 @@ import pytest
 from tfgan_suite.cli import main
 from tfgan_suite.models import get_variant
 from tfgan_suite.training import train
-from tfgan_suite.variant_options import (accepted_parameters, parse_set, takes_dtype_policy,
-                                         variant_options)
+from tfgan_suite.core.options import accepted_parameters, parse_set, variant_options
 
 # Its module-scoped fixtures are built once: one pytest-xdist worker runs the module.
 pytestmark = pytest.mark.xdist_group("test_cli")
@@ -127,12 +126,12 @@ def test_verbose_brings_the_traceback_back(capsys):
 
 
 def test_unexpected_exceptions_are_one_line_too_and_exit_1(capsys, monkeypatch):
-    import tfgan_suite.commands
+    import tfgan_suite.cli.training
 
     def broken(args):
         raise ZeroDivisionError("a bug")
 
-    monkeypatch.setattr(tfgan_suite.commands, "run_list", broken)
+    monkeypatch.setattr(tfgan_suite.cli.training, "run_list", broken)
     code, _, err = run_cli(capsys, "list")
     assert code == 1 and err.startswith("error: internal error, ZeroDivisionError: a bug")
     assert "Traceback" not in err
@@ -180,14 +179,12 @@ def test_unknown_option_fails_before_any_data_is_loaded(tmp_path, capsys, monkey
     def no_data(*args, **kwargs):
         raise AssertionError("data loaded before the options were checked")
 
-    monkeypatch.setattr(tfgan_suite.training, "load_dataset", no_data)
+    monkeypatch.setattr(tfgan_suite.training.run, "load_dataset", no_data)
     code, _, err = run_cli(capsys, "train", "cgan", "--set", "nonsense=1", "--out", tmp_path / "r")
     assert code == 2 and "cgan has no option 'nonsense'" in err and "condition_weight" in err
     assert not (tmp_path / "r").exists()
 
 
-@pytest.mark.skipif(not takes_dtype_policy(get_variant("gan")),
-                    reason="build_model has no dtype_policy argument yet (the core's mixed precision)")
 def test_precision_bf16_trains_in_mixed_bfloat16(tmp_path, capsys):
     code, _, err = run_cli(capsys, "train", "gan", *TINY, "--precision", "bf16", "--out", tmp_path)
     assert code == 0, err
@@ -196,8 +193,6 @@ def test_precision_bf16_trains_in_mixed_bfloat16(tmp_path, capsys):
     assert model.training_info["arguments"]["precision"] == "bf16"
 
 
-@pytest.mark.skipif("loss" not in dict((n, d) for n, d, _ in variant_options(get_variant("cgan"))),
-                    reason="cgan takes no `loss` option yet (the core redesign adds it)")
 def test_cgan_trains_with_the_hinge_loss_set_on_the_command_line(tmp_path, capsys):
     code, _, err = run_cli(capsys, "train", "cgan", "--data", "mnist_embedded", "--epochs", "1",
                            "--steps-per-epoch", "2", "--batch-size", "16", "--width", "8",
@@ -208,7 +203,7 @@ def test_cgan_trains_with_the_hinge_loss_set_on_the_command_line(tmp_path, capsy
 
 
 def test_a_failed_in_graph_check_reads_as_its_reason():
-    from tfgan_suite.commands import _server_message
+    from tfgan_suite.cli.training import _server_message
 
     raw = ("{{function_node __inference_signature_wrapper_694}} assertion failed: [num_samples must "
            "be <= 1024] [Condition x <= y did not hold element-wise:] [x (num_samples:0) = ] "

@@ -7,7 +7,7 @@ import pytest
 import tensorflow as tf
 
 import tfgan_suite
-from tfgan_suite import conditional_losses
+from tfgan_suite.losses import conditional as conditional_losses
 
 IMAGE_SHAPE = (28, 28, 1)
 CLASSES = 10

@@ -6,7 +6,7 @@ from PIL import Image
 
 from helpers import shared_dataset
 from tfgan_suite.data import load_dataset
-from tfgan_suite.toy import mode_coverage, toy_modes, toy_samples
+from tfgan_suite.data.toy import mode_coverage, toy_modes, toy_samples
 
 
 def first_batch(dataset):

@@ -12,7 +12,8 @@ from PIL import Image
 from tensorflow_serving.apis import prediction_log_pb2
 
 import export.exporter as exporter
-from export import cli, export_generator, next_version, read_facts
+from export import export_generator, next_version, read_facts
+from tfgan_suite.cli import export as cli
 from serving_fixtures import IMAGE_SHAPE, LATENT_DIM, NUM_CLASSES, conditional_gan, image_to_image_gan, unconditional_gan
 
 # Its module-scoped fixtures are built once: one pytest-xdist worker runs the module.

@@ -15,7 +15,7 @@ from serving.errors import ServingError
 from serving.local_server import LocalServer
 from serving.model_config import ModelEntry
 from tfgan_suite.distribute import make_strategy
-from tfgan_suite.models.image_to_image import ImageToImageGAN
+from tfgan_suite.core.image_to_image import ImageToImageGAN
 
 # Its module-scoped fixtures are built once: one pytest-xdist worker runs the module.
 pytestmark = pytest.mark.xdist_group("test_image_to_image_core")

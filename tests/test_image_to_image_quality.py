@@ -15,7 +15,7 @@ import pytest
 
 import tfgan_suite
 from tfgan_suite.training import train
-from tfgan_suite.translation import style_pair_scores
+from tfgan_suite.metrics.translation import style_pair_scores
 
 RUN = dict(data="mnist_style_pair", steps_per_epoch=150, batch_size=16, width=16, verbose=0)
 

@@ -10,7 +10,7 @@ import tfgan_suite
 from export import export_generator
 from tfgan_suite import losses
 from tfgan_suite.distribute import make_strategy
-from tfgan_suite.models.base import ReduceLearningRatesOnPlateau
+from tfgan_suite.core.adversarial import ReduceLearningRatesOnPlateau
 
 GLOBAL_BATCH = 16
 STEPS = 3

@@ -1,8 +1,8 @@
-"""Mode coverage of the loss family on the ring of 8 Gaussians (tfgan_suite.toy: a sample is high
+"""Mode coverage of the loss family on the ring of 8 Gaussians (tfgan_suite.data.toy: a sample is high
 quality within 3 sigma of a mode; a mode's share is the fraction of all samples high quality for
 it; a mode is covered when its share is > 0).
 
-Budget: each variant's toy recipe (tfgan_suite.toy_training: MLPs of 128 units, latent 8, batches of
+Budget: each variant's toy recipe (tfgan_suite.training.toy_recipes: MLPs of 128 units, latent 8, batches of
 256, the paper's optimizer family at 1e-3 decayed linearly to a tenth), 3000 steps, 4000 samples
 scored. Each bar is one the variant cleared (numbers in each docstring), and every bar fails a
 generator collapsed on one mode and one spread over the circle through the modes (a circle of
@@ -24,8 +24,8 @@ import json
 import numpy as np
 import pytest
 
-from tfgan_suite.toy import mode_coverage, mode_shares, toy_modes, toy_samples
-from tfgan_suite.toy_training import train_on_toy
+from tfgan_suite.data.toy import mode_coverage, mode_shares, toy_modes, toy_samples
+from tfgan_suite.training.toy_recipes import train_on_toy
 
 # Each mode's share of the samples for the per-mode bar: a quarter of a perfect generator's 1/8,
 # three times a circle's 0.95%.

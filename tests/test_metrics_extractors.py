@@ -7,6 +7,7 @@ import pytest
 
 from tfgan_suite.data import load_arrays
 from tfgan_suite.metrics import extractors, reference
+from tfgan_suite.networks import classifier
 
 # Its module-scoped fixtures are built once: one pytest-xdist worker runs the module.
 pytestmark = pytest.mark.xdist_group("test_metrics_extractors")
@@ -24,8 +25,8 @@ def mnist_test():
 
 @pytest.mark.parametrize("dataset", extractors.CLASSIFIER_DATASETS)
 def test_shipped_classifier_is_small_and_records_its_accuracy(dataset):
-    info = json.loads(extractors.classifier_info_path(dataset).read_text())
-    size = extractors.classifier_weights_path(dataset).stat().st_size
+    info = json.loads(classifier.classifier_info_path(dataset).read_text())
+    size = classifier.classifier_weights_path(dataset).stat().st_size
     assert info["test_accuracy"] >= ACCURACY_GOALS[dataset]
     assert info["weights_bytes"] == size < 1_000_000
     extractor = extractors.get_extractor(extractors.classifier_name(dataset))

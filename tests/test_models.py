@@ -11,7 +11,7 @@ import tensorflow as tf
 
 import tfgan_suite
 from helpers import tiny_images, tiny_model
-from tfgan_suite.tfgan_compat import tfgan
+from tfgan_suite.losses.tfgan_compat import tfgan
 
 
 def test_registry_lists_foundation_variants_and_names_unknown_ones():
@@ -129,7 +129,7 @@ def test_dcgan_networks_fit_their_image_size(image_shape, layers):
 
 
 def test_sample_grid_writes_one_png_and_one_tensorboard_image_per_epoch(tmp_path):
-    from tfgan_suite.images import SampleGrid
+    from tfgan_suite.training.pictures import SampleGrid
 
     model = tiny_model("dcgan", eager=True)
     data = tf.data.Dataset.from_tensor_slices(tiny_images("dcgan", 32)).batch(16)

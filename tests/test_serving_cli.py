@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from serving import cli
+from tfgan_suite.cli import serve as cli
 from serving.client import GeneratorClient
 from serving.launcher import BATCHING_PARAMETERS, DEPLOY_DIR, MESSAGE_LIMITS, MONITORING_CONFIG
 from serving.local_server import LocalServer
@@ -69,7 +69,7 @@ def test_sample_from_server_writes_a_grid_or_one_png_per_image(base, tmp_path):
 def test_serve_command_serves_until_sigterm_and_removes_its_config_dir(base, tmp_path):
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "serving.cli", "serve", "--model-base", str(base), "--model", "uncond", "--local",
+        [sys.executable, "-m", "tfgan_suite.cli.serve", "serve", "--model-base", str(base), "--model", "uncond", "--local",
          "--grpc-port", str(port), "--rest-port", "0"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "TMPDIR": str(tmp_path)},
     )
@@ -88,7 +88,7 @@ def test_serve_command_serves_until_sigterm_and_removes_its_config_dir(base, tmp
 
 @pytest.mark.slow  # a subprocess
 def test_serving_cli_entry_point_answers_a_user_error_in_one_line(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "serving.cli", "serve", "--model-base", str(tmp_path / "nope")],
+    result = subprocess.run([sys.executable, "-m", "tfgan_suite.cli.serve", "serve", "--model-base", str(tmp_path / "nope")],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines()[-1].startswith(f"error: model base {tmp_path / 'nope'} is not a directory")

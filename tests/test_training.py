@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from tfgan_suite.cli import main
-from tfgan_suite.toy_training import toy_coverage, train_on_toy
+from tfgan_suite.training.toy_recipes import toy_coverage, train_on_toy
 from tfgan_suite.training import TrainingDiverged, run_status, train
 
 # Its module-scoped fixtures are built once: one pytest-xdist worker runs the module.
@@ -163,7 +163,7 @@ def test_nan_in_the_first_epoch_says_there_is_no_checkpoint(tmp_path):
 @pytest.mark.slow
 def test_gan_covers_the_ring_of_eight_gaussians():
     """The bar: at least 7 of 8 modes, at least 80% of samples within 3 sigma of a mode.
-    Measured with gan's toy recipe (tfgan_suite.toy_training: 4000 steps of 256, Adam 1e-3 -> 1e-4)
+    Measured with gan's toy recipe (tfgan_suite.training.toy_recipes: 4000 steps of 256, Adam 1e-3 -> 1e-4)
     for seeds 0, 1, 2: 8 modes each, 84%, 88%, 89% high quality."""
     modes, quality = toy_coverage(train_on_toy("gan", 4000))
     print(json.dumps({"ring8_modes": modes, "high_quality": quality}))
@@ -256,7 +256,7 @@ def test_demo_trains_exports_serves_and_samples_over_grpc(tmp_path):
 @pytest.mark.slow
 def test_demo_cyclegan_translates_over_grpc_as_the_trained_model(tmp_path):
     import tfgan_suite  # noqa: F401  (registers the models for loading)
-    from tfgan_suite.translate_cli import read_images
+    from tfgan_suite.cli.image_in import read_images
 
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     result = subprocess.run([sys.executable, "-m", "tfgan_suite.cli", "demo", "--variant",

@@ -12,7 +12,7 @@ from tfgan_suite.cli import main
 from tfgan_suite.data import load_dataset
 from tfgan_suite.metrics import EvaluationCallback, TranslationEvaluationCallback
 from tfgan_suite.models import build_model
-from tfgan_suite.translation import (IdentityTranslator, KnownStyleMap, TranslationEvaluator,
+from tfgan_suite.metrics.translation import (IdentityTranslator, KnownStyleMap, TranslationEvaluator,
                                      evaluate_translation, style_pair_test_images)
 
 # Its module-scoped fixture is built once: one pytest-xdist worker runs the module.

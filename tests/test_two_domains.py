@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tfgan_suite import two_domains
+from tfgan_suite.data import two_domains
 from tfgan_suite.data import load_dataset, read_idx, DATA_FILES
 from tfgan_suite.metrics.extractors import load_classifier
 

@@ -120,7 +120,7 @@ class TranslationEvaluationCallback(EvaluationCallback):
                              f"this {_kind(self.model)} model does not translate (a generator "
                              "takes EvaluationCallback)")
         if self._evaluator is None:
-            from tfgan_suite.translation import TranslationEvaluator
+            from tfgan_suite.metrics.translation import TranslationEvaluator
 
             options = self._reference_options
             self._evaluator = TranslationEvaluator.from_source(

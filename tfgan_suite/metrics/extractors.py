@@ -7,7 +7,7 @@ Two kinds, and every reported number names the one it used ("FID[inception]" vs
   ``keras.applications``. Only with it are FIDs comparable to published ones. It needs the ImageNet
   weights, from the Keras cache or downloaded once; offline without them it raises a clear error.
 - ``<dataset>-classifier``: small LeNet-style classifiers trained on the real data by
-  ``python -m tfgan_suite.metrics.train_classifiers`` and shipped in ``metrics/weights/`` (the
+  ``python -m tfgan_suite.metrics.train_classifiers`` and shipped in ``networks/weights/`` (the
   recipe TF-GAN used for its MNIST metrics: a conv net whose fc layer gives the features and whose
   logits give the score). They work offline. Shipped: MNIST and Fashion-MNIST; CIFAR-10 is not,
   since no copy of it was available to train on.
@@ -15,7 +15,6 @@ Two kinds, and every reported number names the one it used ("FID[inception]" vs
 
 import functools
 import hashlib
-import json
 import os
 from pathlib import Path
 
@@ -23,9 +22,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
-CLASSIFIER_DATASETS = ("mnist", "fashion_mnist")
-CLASSIFIER_IMAGE_SHAPE = (28, 28, 1)
+from tfgan_suite.networks.classifier import (CLASSIFIER_DATASETS, CLASSIFIER_IMAGE_SHAPE,
+                                              classifier_name, classifier_weights_path,
+                                              load_classifier)
+
 
 INCEPTION = "inception"
 INCEPTION_IMAGE_SIZE = 299
@@ -39,46 +39,9 @@ INCEPTION_WEIGHTS_MD5 = "9a0d58056eeedaa3f26cb7ebd46da564"  # as in keras.applic
 _RANGE_TOLERANCE = 1e-3
 
 
-def classifier_name(dataset):
-    return f"{dataset}-classifier"
-
-
 def available_extractors():
     """Names accepted by `get_extractor`."""
     return tuple(classifier_name(d) for d in CLASSIFIER_DATASETS) + (INCEPTION,)
-
-
-def build_classifier(num_classes=10):
-    """LeNet-style classifier for 28x28x1 images in [-1, 1]; layer "features" (128-d) feeds FID/KID/PR.
-
-    Three 3x3 conv/max-pool stages down to 3x3x64, then a 128-unit fc layer and the logits:
-    131k parameters, a 0.56 MB weights file, small enough to ship.
-    """
-    layers = keras.layers
-    return keras.Sequential(
-        [
-            keras.Input(CLASSIFIER_IMAGE_SHAPE),
-            layers.Conv2D(32, 3, padding="same", activation="relu"),
-            layers.MaxPooling2D(),
-            layers.Conv2D(64, 3, padding="same", activation="relu"),
-            layers.MaxPooling2D(),
-            layers.Conv2D(64, 3, padding="same", activation="relu"),
-            layers.MaxPooling2D(),
-            layers.Flatten(),
-            layers.Dense(128, activation="relu", name="features"),
-            layers.Dropout(0.3),
-            layers.Dense(num_classes, name="logits"),
-        ],
-        name="classifier",
-    )
-
-
-def classifier_weights_path(dataset):
-    return WEIGHTS_DIR / f"{classifier_name(dataset)}.weights.h5"
-
-
-def classifier_info_path(dataset):
-    return WEIGHTS_DIR / f"{classifier_name(dataset)}.json"
 
 
 class FeatureExtractor:
@@ -145,31 +108,6 @@ class FeatureExtractor:
         if not features:
             raise ValueError(f"extractor {self.name!r} got no images")
         return np.concatenate(features), np.concatenate(logits)
-
-
-def load_classifier(dataset):
-    """The shipped classifier for `dataset` as a keras model (weights from metrics/weights/)."""
-    path = classifier_weights_path(dataset)
-    if not path.exists():
-        raise FileNotFoundError(
-            f"no shipped weights for {classifier_name(dataset)!r} at {path}; "
-            "train them with `python -m tfgan_suite.metrics.train_classifiers`"
-        )
-    info = json.loads(classifier_info_path(dataset).read_text())
-    classifier = build_classifier(info["num_classes"])
-    classifier.load_weights(path)
-    return classifier
-
-
-def classifier_conv_features(dataset):
-    """The shipped classifier's convolutional features, images in [-1, 1] -> [N, 7, 7, 64] (its
-    last conv layer, after ReLU): a frozen network for content losses (SRGAN's phi, in place of
-    VGG19's conv5_4, whose ImageNet weights cannot be fetched offline)."""
-    classifier = load_classifier(dataset)
-    last_conv = [layer for layer in classifier.layers if isinstance(layer, keras.layers.Conv2D)][-1]
-    network = keras.Model(classifier.inputs, last_conv.output, name=f"{dataset}_conv_features")
-    network.trainable = False
-    return network
 
 
 def _classifier_extractor(dataset):

@@ -11,7 +11,7 @@ import math
 import numpy as np
 import tensorflow as tf
 
-from tfgan_suite.tfgan_compat import tfgan
+from tfgan_suite.losses.tfgan_compat import tfgan
 
 
 def _as_float64_matrix(values, name):

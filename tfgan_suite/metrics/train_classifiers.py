@@ -4,7 +4,7 @@
 
 Each dataset is prepared with TFDS from its original archives in `<manual-root>/<dataset>/`
 (default: the checkout's ../shared/datasets, see its README), so no network is used. Writes
-`metrics/weights/<dataset>-classifier.weights.h5` and, beside it, a JSON with the test accuracy.
+`networks/weights/<dataset>-classifier.weights.h5` and, beside it, a JSON with the test accuracy.
 """
 
 import argparse
@@ -15,7 +15,7 @@ from pathlib import Path
 import keras
 import tensorflow as tf
 
-from tfgan_suite.metrics import extractors
+from tfgan_suite.networks import classifier as lenet
 from tfgan_suite.data import CHECKOUT_DATASETS, load_dataset
 
 # Fashion-MNIST needs more epochs than MNIST to pass 91% test accuracy with this small network.
@@ -23,14 +23,14 @@ DEFAULT_EPOCHS = {"mnist": 4, "fashion_mnist": 12}
 
 
 def train_classifier(dataset, manual_dir, data_dir, epochs, batch_size=128, seed=0):
-    """Train `extractors.build_classifier` on `dataset`'s train split; return it and its test accuracy."""
+    """Train `lenet.build_classifier` on `dataset`'s train split; return it and its test accuracy."""
     keras.utils.set_random_seed(seed)
     train, info = load_dataset(dataset, batch_size, split="train", with_labels=True, seed=seed,
                                manual_dir=manual_dir, data_dir=data_dir)
     # The test split has 10000 images: batches of 1000 drop none of them.
     test, _ = load_dataset(dataset, 1000, split="test", with_labels=True, shuffle=False,
                            manual_dir=manual_dir, data_dir=data_dir)
-    classifier = extractors.build_classifier(info.num_classes)
+    classifier = lenet.build_classifier(info.num_classes)
     classifier.compile(
         optimizer=keras.optimizers.Adam(
             keras.optimizers.schedules.CosineDecay(2e-3, epochs * (info.num_examples // batch_size))),
@@ -44,14 +44,14 @@ def train_classifier(dataset, manual_dir, data_dir, epochs, batch_size=128, seed
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--datasets", nargs="+", default=list(extractors.CLASSIFIER_DATASETS),
-                        choices=extractors.CLASSIFIER_DATASETS)
+    parser.add_argument("--datasets", nargs="+", default=list(lenet.CLASSIFIER_DATASETS),
+                        choices=lenet.CLASSIFIER_DATASETS)
     parser.add_argument("--manual-root", type=Path, default=CHECKOUT_DATASETS,
                         help="folder holding <dataset>/ with the original archives")
     parser.add_argument("--data-dir", type=Path, default=None,
                         help="root of the TFDS data_dirs, one per dataset (default: a temporary one)")
     parser.add_argument("--epochs", type=int, default=None, help="override the per-dataset default")
-    parser.add_argument("--output-dir", type=Path, default=extractors.WEIGHTS_DIR)
+    parser.add_argument("--output-dir", type=Path, default=lenet.WEIGHTS_DIR)
     args = parser.parse_args(argv)
 
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="tfds_"))
@@ -59,10 +59,10 @@ def main(argv=None):
     for dataset in args.datasets:
         epochs = args.epochs or DEFAULT_EPOCHS[dataset]
         classifier, accuracy, info = train_classifier(dataset, args.manual_root / dataset, data_dir, epochs)
-        name = extractors.classifier_name(dataset)
+        name = lenet.classifier_name(dataset)
         weights = args.output_dir / f"{name}.weights.h5"
         # save_weights on the compiled model would also store the optimizer's slots (3x the size).
-        shipped = extractors.build_classifier(info.num_classes)
+        shipped = lenet.build_classifier(info.num_classes)
         shipped.set_weights(classifier.get_weights())
         shipped.save_weights(weights)
         info = {

@@ -17,9 +17,9 @@ Networks and optimisation: DCGAN's (the paper's MNIST/CIFAR models are DCGAN-lik
 beta_1=0.5), as in the paper's appendix (lr 0.0002, beta_1 0.5).
 """
 
-from tfgan_suite import conditional_losses
-from tfgan_suite.models.latent import LatentGAN
-from tfgan_suite.models.registry import register_variant
+from tfgan_suite.losses import conditional as conditional_losses
+from tfgan_suite.core.latent import LatentGAN
+from tfgan_suite.core.registry import register_variant
 from tfgan_suite.networks import ConditionalDiscriminator, DCGANGenerator
 
 

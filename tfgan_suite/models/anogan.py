@@ -25,11 +25,11 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from tfgan_suite.models.base import Phase
+from tfgan_suite.core.adversarial import Phase
 from tfgan_suite.models.dcgan import DCGAN
-from tfgan_suite.models.image_in import checked_images
-from tfgan_suite.models.registry import register_variant
-from tfgan_suite.models.signatures import image_signature
+from tfgan_suite.core.image_in import checked_images
+from tfgan_suite.core.registry import register_variant
+from tfgan_suite.core.signatures import image_signature
 from tfgan_suite.networks import ImageEncoder
 
 

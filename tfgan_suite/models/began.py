@@ -33,9 +33,9 @@ import keras
 import tensorflow as tf
 
 from tfgan_suite import losses
-from tfgan_suite.models.base import ReduceLearningRatesOnPlateau
-from tfgan_suite.models.latent import LatentGAN
-from tfgan_suite.models.registry import register_variant
+from tfgan_suite.core.adversarial import ReduceLearningRatesOnPlateau
+from tfgan_suite.core.latent import LatentGAN
+from tfgan_suite.core.registry import register_variant
 from tfgan_suite.networks import DecoderGenerator
 
 

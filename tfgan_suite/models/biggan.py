@@ -23,7 +23,7 @@ On SAGAN's networks (`sagan`: spectral norm in G and D, self-attention, hinge lo
 
 import keras
 
-from tfgan_suite.models.registry import register_variant
+from tfgan_suite.core.registry import register_variant
 from tfgan_suite.models.sagan import SAGAN
 from tfgan_suite.networks.layers import (ORTHOGONAL_BETA, orthogonal_regularization,
                                          spectral_layers)

@@ -30,9 +30,9 @@ networks train faster and more stably on 28x28 images.
 
 from keras import ops
 
-from tfgan_suite import conditional_losses
-from tfgan_suite.models.latent import LatentGAN
-from tfgan_suite.models.registry import register_variant
+from tfgan_suite.losses import conditional as conditional_losses
+from tfgan_suite.core.latent import LatentGAN
+from tfgan_suite.core.registry import register_variant
 from tfgan_suite.networks import ConditionalDiscriminator, DCGANGenerator
 
 CONDITIONINGS = ("concat", "projection")

@@ -29,8 +29,8 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from tfgan_suite.models.image_to_image import ImageToImageGAN
-from tfgan_suite.models.registry import register_variant
+from tfgan_suite.core.image_to_image import ImageToImageGAN
+from tfgan_suite.core.registry import register_variant
 
 POOL_SIZE = 50
 

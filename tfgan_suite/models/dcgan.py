@@ -9,7 +9,7 @@ normalization never mixes them).
 """
 
 from tfgan_suite.models.gan import GAN
-from tfgan_suite.models.registry import register_variant
+from tfgan_suite.core.registry import register_variant
 
 
 @register_variant("dcgan")

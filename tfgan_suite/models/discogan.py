@@ -19,8 +19,8 @@ beta = (0.5, 0.999)).
 import keras
 from keras import ops
 
-from tfgan_suite.models.image_to_image import ImageToImageGAN
-from tfgan_suite.models.registry import register_variant
+from tfgan_suite.core.image_to_image import ImageToImageGAN
+from tfgan_suite.core.registry import register_variant
 from tfgan_suite.networks.image_to_image import (PatchDiscriminator, UNetGenerator,
                                                  patch_receptive_field)
 

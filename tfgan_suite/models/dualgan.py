@@ -16,9 +16,9 @@ pix2pix").
 import keras
 from keras import ops
 
-from tfgan_suite.models.base import Phase
-from tfgan_suite.models.image_to_image import ImageToImageGAN
-from tfgan_suite.models.registry import register_variant
+from tfgan_suite.core.adversarial import Phase
+from tfgan_suite.core.image_to_image import ImageToImageGAN
+from tfgan_suite.core.registry import register_variant
 from tfgan_suite.networks.image_to_image import UNetGenerator
 
 

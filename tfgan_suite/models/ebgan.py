@@ -17,9 +17,9 @@ gradients flowing back to every replica), so 1 and N replicas take the same step
 """
 
 from tfgan_suite import losses
-from tfgan_suite.models.base import to_float32
-from tfgan_suite.models.latent import LatentGAN
-from tfgan_suite.models.registry import register_variant
+from tfgan_suite.core.adversarial import to_float32
+from tfgan_suite.core.latent import LatentGAN
+from tfgan_suite.core.registry import register_variant
 
 
 @register_variant("ebgan")

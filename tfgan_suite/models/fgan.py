@@ -13,8 +13,8 @@ One critic step per generator step (the paper's single-step gradient method, Alg
 """
 
 from tfgan_suite import losses
-from tfgan_suite.models.latent import LatentGAN
-from tfgan_suite.models.registry import register_variant
+from tfgan_suite.core.latent import LatentGAN
+from tfgan_suite.core.registry import register_variant
 
 
 @register_variant("fgan")

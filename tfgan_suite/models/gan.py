@@ -15,8 +15,8 @@ Optimizer: the paper used SGD with momentum; we default to Adam(2e-4, beta_1=0.5
 which trains these small MLPs reliably (e.g. on the ring of 8 Gaussians).
 """
 
-from tfgan_suite.models.latent import LatentGAN
-from tfgan_suite.models.registry import register_variant
+from tfgan_suite.core.latent import LatentGAN
+from tfgan_suite.core.registry import register_variant
 from tfgan_suite.networks import MLPDiscriminator, MLPGenerator
 
 

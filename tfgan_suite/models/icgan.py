@@ -22,10 +22,10 @@ Logged, besides the cGAN's terms: z_encoder_loss, y_encoder_loss, encoder_loss.
 import numpy as np
 from keras import ops
 
-from tfgan_suite import conditional_losses
-from tfgan_suite.models.base import Phase
+from tfgan_suite.losses import conditional as conditional_losses
+from tfgan_suite.core.adversarial import Phase
 from tfgan_suite.models.cgan import CGAN
-from tfgan_suite.models.registry import register_variant
+from tfgan_suite.core.registry import register_variant
 from tfgan_suite.networks import ImageEncoder
 
 

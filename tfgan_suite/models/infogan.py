@@ -35,11 +35,11 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from tfgan_suite import conditional_losses
-from tfgan_suite.models import signatures
-from tfgan_suite.models.latent import LatentGAN
-from tfgan_suite.models.registry import register_variant
-from tfgan_suite.models.signatures import Signature
+from tfgan_suite.losses import conditional as conditional_losses
+from tfgan_suite.core import signatures
+from tfgan_suite.core.latent import LatentGAN
+from tfgan_suite.core.registry import register_variant
+from tfgan_suite.core.signatures import Signature
 from tfgan_suite.networks import ConditionalDiscriminator, DCGANGenerator
 from tfgan_suite.networks.infogan import InfoGANDiscriminator, InfoGANGenerator
 

@@ -19,9 +19,9 @@ Optimisation: the paper used SGD (lr 0.02, momentum 0.5 rising to 0.8); we use A
 beta_1=0.5) for both roles, as DCGAN, which trains these small nets without a schedule.
 """
 
-from tfgan_suite.models.base import to_float32
-from tfgan_suite.models.latent import LatentGAN
-from tfgan_suite.models.registry import register_variant
+from tfgan_suite.core.adversarial import to_float32
+from tfgan_suite.core.latent import LatentGAN
+from tfgan_suite.core.registry import register_variant
 from tfgan_suite.networks.lapgan import (LaplacianPyramidDiscriminator,
                                          LaplacianPyramidGenerator, level_sizes, real_levels)
 

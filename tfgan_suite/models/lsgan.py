@@ -13,8 +13,8 @@ Optimizer: Adam(2e-4, beta_1=0.5) for both networks, the DCGAN settings the pape
 """
 
 from tfgan_suite import losses
-from tfgan_suite.models.latent import LatentGAN
-from tfgan_suite.models.registry import register_variant
+from tfgan_suite.core.latent import LatentGAN
+from tfgan_suite.core.registry import register_variant
 
 CODINGS = {"0-1-1": (0.0, 1.0, 1.0), "-1-1-0": (-1.0, 1.0, 0.0)}  # (a, b, c)
 

@@ -13,8 +13,8 @@ concatenation of (input, output). Adam(2e-4, beta_1 = 0.5).
 
 from keras import ops
 
-from tfgan_suite.models.image_to_image import ImageToImageGAN
-from tfgan_suite.models.registry import register_variant
+from tfgan_suite.core.image_to_image import ImageToImageGAN
+from tfgan_suite.core.registry import register_variant
 from tfgan_suite.networks.image_to_image import PatchDiscriminator, UNetGenerator
 
 

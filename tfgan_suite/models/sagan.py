@@ -13,7 +13,7 @@ model), unconditional without.
 
 import keras
 
-from tfgan_suite.models.registry import register_variant
+from tfgan_suite.core.registry import register_variant
 from tfgan_suite.models.sngan import SNGAN
 
 

@@ -17,8 +17,8 @@ beta_1=0, beta_2=0.9) with n_dis = 5 (`n_critic=5` and `compile(optimizers=...)`
 import keras
 
 from tfgan_suite import losses
-from tfgan_suite.models.latent import LatentGAN
-from tfgan_suite.models.registry import register_variant
+from tfgan_suite.core.latent import LatentGAN
+from tfgan_suite.core.registry import register_variant
 from tfgan_suite.networks.resnet import ResNetDiscriminator, ResNetGenerator
 
 

@@ -20,12 +20,12 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from tfgan_suite.metrics.extractors import (CLASSIFIER_DATASETS, CLASSIFIER_IMAGE_SHAPE,
+from tfgan_suite.networks.classifier import (CLASSIFIER_DATASETS, CLASSIFIER_IMAGE_SHAPE,
                                             classifier_conv_features)
-from tfgan_suite.models.base import Phase
-from tfgan_suite.models.image_in import ImageInModel, checked_images
-from tfgan_suite.models.registry import register_variant
-from tfgan_suite.models.signatures import image_signature
+from tfgan_suite.core.adversarial import Phase
+from tfgan_suite.core.image_in import ImageInModel, checked_images
+from tfgan_suite.core.registry import register_variant
+from tfgan_suite.core.signatures import image_signature
 from tfgan_suite.networks.super_resolution import SRDiscriminator, SRResNet
 
 

@@ -36,7 +36,7 @@ bags look alike.
 
 from keras import ops
 
-from tfgan_suite.models.registry import register_variant
+from tfgan_suite.core.registry import register_variant
 from tfgan_suite.models.sngan import SNGAN
 from tfgan_suite.networks.resnet import ROTATIONS, ResNetDiscriminator
 

@@ -47,11 +47,11 @@ import tensorflow as tf
 from keras import ops
 
 from tfgan_suite import losses
-from tfgan_suite.models import signatures
-from tfgan_suite.models.base import Phase, to_float32
-from tfgan_suite.models.latent import LatentGAN
-from tfgan_suite.models.registry import register_variant
-from tfgan_suite.models.signatures import Signature
+from tfgan_suite.core import signatures
+from tfgan_suite.core.adversarial import Phase, to_float32
+from tfgan_suite.core.latent import LatentGAN
+from tfgan_suite.core.registry import register_variant
+from tfgan_suite.core.signatures import Signature
 from tfgan_suite.networks.stylegan import StyleDiscriminator, StyleGenerator
 
 R1_INTERVAL = 16

@@ -15,8 +15,8 @@ import keras
 from keras import ops
 
 from tfgan_suite import losses
-from tfgan_suite.models.latent import LatentGAN
-from tfgan_suite.models.registry import register_variant
+from tfgan_suite.core.latent import LatentGAN
+from tfgan_suite.core.registry import register_variant
 
 
 @register_variant("wgan")

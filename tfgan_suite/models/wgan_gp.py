@@ -16,8 +16,8 @@ scales by the global batch: 1 and N replicas take the same step.
 
 import keras
 from tfgan_suite import losses
-from tfgan_suite.models.latent import LatentGAN
-from tfgan_suite.models.registry import register_variant
+from tfgan_suite.core.latent import LatentGAN
+from tfgan_suite.core.registry import register_variant
 
 
 @register_variant("wgan_gp")

@@ -21,9 +21,9 @@ import numpy as np
 
 from tfgan_suite.data import load_dataset
 from tfgan_suite.distribute import make_strategy
-from tfgan_suite.images import EpochPicture, SampleGrid
+from tfgan_suite.training.pictures import InputPicture, SampleGrid, TranslationGrid
 from tfgan_suite.models import build_model, get_variant
-from tfgan_suite.variant_options import check_options, takes_dtype_policy
+from tfgan_suite.core.options import check_options
 
 PRECISIONS = {"fp32": "float32", "bf16": "mixed_bfloat16", "fp16": "mixed_float16"}
 RUN_FILE, MODEL_FILE, BACKUP_DIR = "run.json", "model.keras", "backup"
@@ -198,26 +198,10 @@ class StopOnNaN(keras.callbacks.Callback):
 def _translation_grid(data, domains, out, manual_dir, data_dir, num_images=8):
     """(input, translation, reconstruction) triples of the first images of each domain, per epoch,
     in `samples/` and TensorBoard."""
-    from tfgan_suite.translation import TranslationGrid
-
     examples, _ = load_dataset(data, num_images, domains=domains, shuffle=False,
                                manual_dir=manual_dir, data_dir=data_dir)
     images_a, images_b = next(iter(examples))
     return TranslationGrid(out / "samples", images_a.numpy(), images_b.numpy(), out / "logs")
-
-
-class InputPicture(EpochPicture):
-    """After every epoch, an image-in model's `epoch_picture` of fixed data images (SRGAN: bicubic,
-    SRGAN and the original; GANomaly: input and reconstruction)."""
-
-    tag = "outputs"
-
-    def __init__(self, directory, images, log_dir=None):
-        super().__init__(directory, log_dir)
-        self.images = np.asarray(images, np.float32)
-
-    def picture(self):
-        return self.model.epoch_picture(self.images)
 
 
 def _input_picture(data, out, manual_dir, data_dir, num_images=8):
@@ -369,9 +353,6 @@ def train(variant, data="mnist_embedded", epochs=5, batch_size=64, strategy="def
         raise ValueError(f"--precision must be one of {', '.join(PRECISIONS)}; got {precision!r}.")
     if precision != "fp32":
         # Passed only when mixed: a build without mixed precision still trains in float32.
-        if not takes_dtype_policy(cls):
-            raise ValueError(f"This version of {variant} has no mixed precision (its builder takes "
-                             "no dtype_policy): use --precision fp32.")
         options["dtype_policy"] = PRECISIONS[precision]
     conditional = conditional or cls.requires_labels
     arguments = RunArguments(variant, str(data), batch_size, steps_per_epoch, seed, conditional,

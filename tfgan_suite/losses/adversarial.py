@@ -9,7 +9,7 @@ import numpy as np
 from keras import ops
 import tensorflow as tf
 
-from tfgan_suite.tfgan_compat import tfgan
+from tfgan_suite.losses.tfgan_compat import tfgan
 
 _NONE = tf.compat.v1.losses.Reduction.NONE
 _wargs = tfgan.losses.wargs

@@ -24,14 +24,12 @@ missing style; it serves only the content check (class accuracy).
 import numpy as np
 import tensorflow as tf
 
-from serving.images import image_grid
-from tfgan_suite import two_domains
+from tfgan_suite.data import two_domains
 from tfgan_suite.data import scale_images
-from tfgan_suite.images import EpochPicture
 from tfgan_suite.metrics.evaluate import compute_metrics, parse_metrics
 from tfgan_suite.metrics.extractors import get_extractor
 
-OTHER = {"a2b": "b2a", "b2a": "a2b"}
+OTHER = {"a2b": "b2a", "b2a": "a2b"}  # the opposite direction
 
 
 def _batched(function, images, batch_size=500):
@@ -58,7 +56,7 @@ def cycle_errors(model, images_a, images_b):
                          translate_both(model, images_a, images_b))
 
 
-def _as_channels(images, channels):
+def as_channels(images, channels):
     return np.repeat(images, channels, axis=-1) if images.shape[-1] != channels else images
 
 
@@ -75,7 +73,7 @@ class IdentityTranslator:
             return images
         if self.channels[direction] == 1:
             return images.mean(axis=-1, keepdims=True)
-        return _as_channels(images, self.channels[direction])
+        return as_channels(images, self.channels[direction])
 
 
 class KnownStyleMap:
@@ -192,29 +190,3 @@ def evaluate_translation(model, images_a, images_b, extractor="mnist-classifier"
     """`TranslationEvaluator(images_a, images_b, ...)(model)`: per direction, the metrics in the
     target domain and the cycle L1 error (and the truth scores with `labels`)."""
     return TranslationEvaluator(images_a, images_b, extractor, metrics, labels, batch_size)(model)
-
-
-def triples_picture(model, images_a, images_b):
-    """One uint8 picture: a row per image of (input, translation, reconstruction), the A -> B
-    rows above the B -> A rows, grey images shown in 3 channels."""
-    rows = []
-    for direction, images in (("a2b", images_a), ("b2a", images_b)):
-        there = model.translate(images, direction)
-        back = model.translate(there, OTHER[direction])
-        for triple in zip(images, there, back):
-            rows.extend(_as_channels(image, 3) for image in triple)
-    return image_grid(np.stack(rows), columns=3)
-
-
-class TranslationGrid(EpochPicture):
-    """After every epoch, `triples_picture` on fixed images of each domain (`EpochPicture`:
-    `directory/epoch_NNN.png`, with `log_dir` the TensorBoard image "translations")."""
-
-    tag = "translations"
-
-    def __init__(self, directory, images_a, images_b, log_dir=None):
-        super().__init__(directory, log_dir)
-        self.images = (np.asarray(images_a, np.float32), np.asarray(images_b, np.float32))
-
-    def picture(self):
-        return triples_picture(self.model, *self.images)

@@ -10,7 +10,7 @@ needs `tfp` distributions; `information_loss` below is the same bound, per examp
 import tensorflow as tf
 from keras import ops
 
-from tfgan_suite.tfgan_compat import tfgan
+from tfgan_suite.losses.tfgan_compat import tfgan
 
 _NONE = tf.compat.v1.losses.Reduction.NONE
 _wargs = tfgan.losses.wargs

@@ -1,6 +1,6 @@
 """`tfgan-suite serve` (TF Serving when on PATH, else the local server) and `sample --server` support.
 
-Also runs without the training code: `python -m serving.cli serve --model-base DIR`.
+Also runs without the training code: `python -m tfgan_suite.cli.serve serve --model-base DIR`.
 """
 
 import argparse
@@ -14,7 +14,7 @@ from pathlib import Path
 from serving import local_server
 from serving.client import GeneratorClient
 from serving.errors import run_cli
-from serving.images import write_pngs
+from tfgan_suite.training.pictures import write_pngs
 from serving.launcher import MESSAGE_LIMITS, MONITORING_CONFIG, PUBLIC_WARNING, tf_serving_binary
 from serving.model_config import entries_for_base, write_models_config
 
@@ -110,7 +110,7 @@ def sample_from_server(args):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m serving.cli", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m tfgan_suite.cli.serve", description=__doc__.splitlines()[0])
     register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
     return args.func(args)

@@ -53,15 +53,6 @@ def accepted_parameters(cls):
     return parameters
 
 
-def takes_dtype_policy(cls):
-    """Whether `build_model` can build `cls` under a mixed-precision policy (`dtype_policy=`), as
-    a keyword of `build_model` itself or of the variant's builder chain."""
-    from tfgan_suite.models import build_model
-
-    return ("dtype_policy" in inspect.signature(build_model).parameters
-            or "dtype_policy" in accepted_parameters(cls))
-
-
 def _docstrings(cls):
     for function in _call_chain(cls):
         yield inspect.getdoc(function)

@@ -96,7 +96,7 @@ def _int_list(text):
 
 def run_train(args):
     from tfgan_suite.training import train
-    from tfgan_suite.variant_options import parse_set, read_config
+    from tfgan_suite.core.options import parse_set, read_config
 
     options = {**(read_config(args.config) if args.config else {}), **parse_set(args.set_options)}
     # Everything but the run-state flags, so the NaN advice can be pasted back with one of them.
@@ -166,7 +166,7 @@ def run_sample(args):
     _check_image_path(args.out)
     _check_style_mixing(args)
     if args.server:
-        from serving.cli import sample_from_server
+        from tfgan_suite.cli.serve import sample_from_server
         from serving.errors import ServingError
 
         try:
@@ -180,7 +180,7 @@ def run_sample(args):
     import keras
 
     import tfgan_suite  # noqa: F401  (registers the models for loading)
-    from tfgan_suite.images import save_samples
+    from tfgan_suite.training.pictures import save_samples
 
     if not Path(args.model).is_file():
         raise FileNotFoundError(
@@ -208,7 +208,7 @@ def run_list(args):
     from tfgan_suite.models import VARIANTS, get_variant
 
     if args.options:
-        from tfgan_suite.variant_options import variant_options
+        from tfgan_suite.core.options import variant_options
 
         options = variant_options(get_variant(args.options))
         print(f"{args.options} options (tfgan-suite train {args.options} --set KEY=VALUE):")
@@ -266,8 +266,8 @@ def run_demo(args):
 
 def _demo_digits(directory, num_images=8):
     """The first test digits of the embedded style pair (domain A) as PNGs in `directory`."""
-    from serving.images import save_picture
-    from tfgan_suite.two_domains import style_pair_arrays
+    from tfgan_suite.training.pictures import save_picture
+    from tfgan_suite.data.two_domains import style_pair_arrays
 
     directory.mkdir(parents=True, exist_ok=True)
     for index, digit in enumerate(style_pair_arrays("test")[0][:num_images]):

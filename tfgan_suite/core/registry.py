@@ -2,7 +2,7 @@
 
 import keras
 
-from tfgan_suite.models.base import dtype_policy_scope
+from tfgan_suite.core.adversarial import dtype_policy_scope
 
 VARIANTS = {}
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from serving.images import save_picture
+from tfgan_suite.training.pictures import save_picture
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
 

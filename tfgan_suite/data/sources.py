@@ -1,15 +1,12 @@
-"""One entry point from a dataset name or path to a distributed-ready `tf.data` pipeline.
+"""Where images come from: embedded sets, `.npz` files, image folders and TFDS, as arrays or
+TFDS `tf.data` sources, with their `DatasetInfo`.
 
-Sources, in the order they are tried:
 - embedded, needing no download: `mnist_embedded` (MNIST's 10k test images and labels, shipped with
   the package) and the generated 2-D toys `ring8` and `grid25`;
 - a local `.npz` (arrays `images`/`x` and optionally `labels`/`y`) or a folder of images (labels from
   sub-folder names);
 - any TFDS name, prepared offline from `manual_dir` when given (the original archives, flat), else
-  downloaded by TFDS;
-- with `domains` ("unpaired" or "paired"), two domains for image-to-image models: the embedded
-  `mnist_style_pair`, `A,B` sources or an .npz of arrays `a` and `b` (see `two_domains`).
-Images come out float32 in [-1, 1], shuffled, batched with `drop_remainder`, prefetched.
+  downloaded by TFDS.
 """
 
 import dataclasses
@@ -22,14 +19,14 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from tfgan_suite.toy import TOY_DISTRIBUTIONS, toy_samples
+from tfgan_suite.data.toy import TOY_DISTRIBUTIONS, toy_samples
 
 EMBEDDED_IMAGES = ("mnist_embedded",)
-DATA_FILES = Path(__file__).parent / "data_files"
+DATA_FILES = Path(__file__).resolve().parents[1] / "data_files"
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 # The original dataset archives (TFDS manual_dir layout) in a `shared/datasets` folder beside a
 # source checkout: where the tests, the benchmarks and the classifier training look by default.
-CHECKOUT_DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+CHECKOUT_DATASETS = Path(__file__).resolve().parents[3] / "shared" / "datasets"
 TOY_SIZE = 65536  # points generated for a toy distribution per epoch
 
 
@@ -192,58 +189,3 @@ def scale_images(images):
     if images.dtype == tf.uint8:
         return tf.cast(images, tf.float32) / 127.5 - 1.0
     return tf.cast(images, tf.float32)
-
-
-def _scaled_images(images, labels):
-    return scale_images(images)
-
-
-def _scaled_with_labels(images, labels):
-    return scale_images(images), tf.cast(labels, tf.int32)
-
-
-def load_dataset(source, batch_size, split="train", with_labels=False, num_replicas=1,
-                 shuffle=True, seed=0, manual_dir=None, data_dir=None, domains=None):
-    """(dataset, DatasetInfo): batches of images, or (images, labels) with `with_labels`, or
-    (domain_a, domain_b) with `domains` "unpaired" or "paired" (image-to-image models).
-
-    `batch_size` is the GLOBAL batch: it must divide evenly among `num_replicas`.
-    """
-    if batch_size < 1 or batch_size % num_replicas:
-        raise ValueError(
-            f"The global batch size {batch_size} must be a positive multiple of the {num_replicas} "
-            f"replicas, so every replica gets the same share; try {max(1, batch_size // num_replicas) * num_replicas}.")
-    if domains is not None:
-        from tfgan_suite.two_domains import load_two_domains
-
-        dataset, info = load_two_domains(source, batch_size, domains, split, shuffle, seed,
-                                         manual_dir, data_dir)
-        return _sharded_by_batch(dataset), info
-    arrays = load_arrays(source, split)
-    if arrays is None:
-        dataset, info = tfds_source(str(source), split, manual_dir, data_dir)
-    else:
-        images, labels, num_classes, name = arrays
-        info = DatasetInfo(name, tuple(images.shape[1:]), num_classes, len(images))
-        if with_labels and labels is None:
-            raise ValueError(f"Dataset {name!r} has no labels, but a conditional model needs them.")
-        dataset = tf.data.Dataset.from_tensor_slices((images, labels if labels is not None
-                                                      else np.zeros(len(images), np.int32)))
-    if info.num_examples < batch_size:
-        raise ValueError(
-            f"Dataset {info.name!r} ({split}) has {info.num_examples} examples, fewer than one batch "
-            f"of {batch_size}: it would yield no batch. Use a smaller --batch-size or more data.")
-    if shuffle:
-        dataset = dataset.shuffle(min(info.num_examples, 65536), seed=seed,
-                                  reshuffle_each_iteration=True)
-    dataset = dataset.map(_scaled_with_labels if with_labels else _scaled_images,
-                          num_parallel_calls=tf.data.AUTOTUNE)
-    dataset = dataset.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
-    return _sharded_by_batch(dataset), info
-
-
-def _sharded_by_batch(dataset):
-    """In-memory data has no files to shard by; shard by batch across workers."""
-    options = tf.data.Options()
-    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
-    return dataset.with_options(options)

@@ -14,7 +14,7 @@ import keras
 
 from tfgan_suite.data import load_dataset
 from tfgan_suite.models import build_model
-from tfgan_suite.toy import mode_coverage
+from tfgan_suite.data.toy import mode_coverage
 
 TOY_WIDTH = 128
 TOY_LATENT_DIM = 8

@@ -108,7 +108,7 @@ def _saved_model(path):
 
 def evaluate_translator(translator, args, metrics):
     """(metrics of `translator` on --data's two domains, images per domain)."""
-    from tfgan_suite.translation import TranslationEvaluator
+    from tfgan_suite.metrics.translation import TranslationEvaluator
 
     try:
         evaluator = TranslationEvaluator.from_source(
@@ -135,7 +135,7 @@ def run(args):
         results, num_samples = evaluate_translator(source, args, metrics)
         num_reference = num_samples
     else:
-        from tfgan_suite.two_domains import STYLE_PAIR
+        from tfgan_suite.data.two_domains import STYLE_PAIR
 
         if args.data == STYLE_PAIR or "," in args.data:
             raise ValueError(f"--data {args.data} holds two domains, for image-to-image models; "

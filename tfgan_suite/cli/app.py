@@ -1,4 +1,4 @@
-"""`tfgan-suite` command line: one parser, sub-commands contributed by the modules listed below.
+"""The `tfgan-suite` parser: one parser, sub-commands contributed by the modules listed below.
 
 Quiet by default: TensorFlow's start-up logging (CUDA probing on a machine without a GPU, oneDNN
 notes) is switched off before TensorFlow is imported, and a user error is one line on stderr,
@@ -7,21 +7,20 @@ line) brings the logging and the tracebacks back.
 """
 
 import argparse
-import contextlib
 import importlib
-import os
 import sys
 
 from serving.errors import EXIT_USER_ERROR, run_cli
+from tfgan_suite.cli.quiet import quiet_tensorflow
 
 # Each module exposes `register(subparsers)`, adding its sub-commands with `set_defaults(func=...)`.
 COMMAND_MODULES = (
-    "tfgan_suite.commands",
-    "tfgan_suite.translate_cli",
-    "tfgan_suite.sample_augmentation",
-    "export.cli",
-    "serving.cli",
-    "tfgan_suite.metrics.cli",
+    "tfgan_suite.cli.training",
+    "tfgan_suite.cli.image_in",
+    "tfgan_suite.cli.augment",
+    "tfgan_suite.cli.export",
+    "tfgan_suite.cli.serve",
+    "tfgan_suite.cli.evaluate",
 )
 
 
@@ -80,43 +79,6 @@ def build_parser():
     return parser
 
 
-def quiet_tensorflow():
-    """Silences TensorFlow's C++ logging and Python warnings (the C++ level is read once, when
-    TensorFlow loads: see `quiet_start_up`)."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    import warnings
-
-    warnings.filterwarnings("ignore")
-    import absl.logging
-
-    absl.logging.set_verbosity(absl.logging.ERROR)
-
-
-@contextlib.contextmanager
-def quiet_start_up():
-    """Around the package's first import: in the command line without --verbose, TensorFlow's
-    C++ start-up logging (CUDA probing on a machine without a GPU, CPU features) goes to
-    /dev/null, as TF_CPP_MIN_LOG_LEVEL no longer silences it (tensorflow/tensorflow#100442).
-    The command line is the `tfgan-suite` script or `python -m tfgan_suite...` (sys.argv[0] is
-    "-m" while Python imports the package of the module it runs), not a program using the library.
-    """
-    program = os.path.basename(sys.argv[0]) if sys.argv else ""
-    if program not in ("tfgan-suite", "-m") or "--verbose" in sys.argv:
-        yield
-        return
-    quiet_tensorflow()
-    sys.stderr.flush()
-    saved_stderr, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    try:
-        yield
-    finally:
-        sys.stderr.flush()
-        os.dup2(saved_stderr, 2)
-        os.close(saved_stderr)
-        os.close(devnull)
-
-
 def parse_and_run(argv):
     try:
         args = build_parser().parse_args(argv)
@@ -136,5 +98,3 @@ def main(argv=None):
     return run_cli(parse_and_run, argv, user_errors=(TrainingDiverged,), verbose=verbose)
 
 
-if __name__ == "__main__":
-    sys.exit(main())

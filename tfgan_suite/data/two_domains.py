@@ -22,7 +22,7 @@ ones together.
 import numpy as np
 import tensorflow as tf
 
-from tfgan_suite import data
+from tfgan_suite.data import sources as data
 
 STYLE_PAIR = "mnist_style_pair"
 DOMAINS = ("unpaired", "paired")

@@ -8,8 +8,7 @@ output) and draws its epoch picture with `picture_rows` (the columns of one row 
 
 import numpy as np
 
-from serving.images import image_grid
-from tfgan_suite.models.base import AdversarialModel
+from tfgan_suite.core.adversarial import AdversarialModel
 
 
 def checked_images(images, shape, what):
@@ -47,12 +46,6 @@ class ImageInModel(AdversarialModel):
     def picture_rows(self, images):
         """[columns, N, H, W, C]: what the epoch picture shows for each of `images` (a row each)."""
         raise NotImplementedError(f"{type(self).__name__} must define picture_rows")
-
-    def epoch_picture(self, images):
-        """One uint8 picture, a row per example image, the columns of `picture_rows`."""
-        columns = self.picture_rows(np.asarray(images, np.float32))
-        rows = np.stack([np.asarray(column) for column in columns], axis=1)
-        return image_grid(rows.reshape((-1,) + rows.shape[2:]), columns=len(columns))
 
     def get_config(self):
         return {**super().get_config(), "image_shape": list(self.image_shape)}

@@ -18,8 +18,8 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from tfgan_suite.models.base import MAX_REPEAT, AdversarialModel, Phase
-from tfgan_suite.models.signatures import Signature
+from tfgan_suite.core.adversarial import MAX_REPEAT, AdversarialModel, Phase
+from tfgan_suite.core.signatures import Signature
 from tfgan_suite.networks.image_to_image import PatchDiscriminator, ResNetTranslator
 
 DIRECTIONS = {"a2b": ("generator_ab", "a"), "b2a": ("generator_ba", "b")}  # network, input domain

@@ -11,7 +11,7 @@ A variant defines `discriminator_objective(real_scores, fake_scores)` and
 `discriminator_loss` / `generator_loss(images, labels, z)` when it needs more than the scores.
 Discriminator augmentation for limited data: `augment` ("diffaugment", "ada" or null for none)
 transforms every image `discriminate` sees, real or fake, in the D and G steps (DiffAugment and
-ADA, see `tfgan_suite.augmentation`). ADA moves p every 4 steps toward the target
+ADA, see `tfgan_suite.core.discriminator_augmentation`). ADA moves p every 4 steps toward the target
 `ada_target` (r_t = 0.6). At most, p moves by 1 per `ada_kimg` (500) thousand real images. ADA's p
 is logged as `augment_p` and checkpointed.
 Served: `serving_default` (z [+ labels] -> images), `sample` (num_samples, seed [+ truncation]
@@ -25,10 +25,11 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from tfgan_suite import augmentation, losses
-from tfgan_suite.models import signatures
-from tfgan_suite.models.base import MAX_REPEAT, AdversarialModel, Phase
-from tfgan_suite.models.signatures import Signature
+from tfgan_suite import losses
+from tfgan_suite.core import discriminator_augmentation as augmentation
+from tfgan_suite.core import signatures
+from tfgan_suite.core.adversarial import MAX_REPEAT, AdversarialModel, Phase
+from tfgan_suite.core.signatures import Signature
 from tfgan_suite.networks import (AutoencoderDiscriminator, DCGANDiscriminator, DCGANGenerator,
                                   MLPDiscriminator, MLPGenerator)
 
