@@ -27,6 +27,7 @@ from tensorflow_serving.apis import (
 
 from serving.errors import ServingError, status_code_from_int
 from serving.predict import DEFAULT_MAX_MESSAGE_BYTES  # the servers' limit; gRPC's own 4 MiB is 80 CIFAR batches of 64 short
+from serving.tensors import to_ndarray, write_as_content
 
 
 class GeneratorClient:
@@ -153,14 +154,17 @@ class GeneratorClient:
         return self.predict(signature, inputs, output_filter=[output])[output]
 
     def predict(self, signature, inputs, output_filter=None):
-        """Any signature: dict of numpy arrays in, dict of numpy arrays out."""
+        """Any signature: dict of numpy arrays in, dict of numpy arrays out. Other values take
+        TensorFlow's dtypes (a Python int is an int32, a float a float32). Tensors go out as
+        `tensor_content` and come back in whichever form the server writes (serving.tensors)."""
         request = predict_pb2.PredictRequest()
         self._fill_spec(request.model_spec, signature)
         for name, value in inputs.items():
-            request.inputs[name].CopyFrom(tf.make_tensor_proto(value))
+            array = value if isinstance(value, (np.ndarray, np.generic)) else tf.constant(value).numpy()
+            write_as_content(array, request.inputs[name])
         request.output_filter.extend(output_filter or [])
         response = self._call(self._predict.Predict, request)
-        return {name: tf.make_ndarray(proto) for name, proto in response.outputs.items()}
+        return {name: to_ndarray(proto) for name, proto in response.outputs.items()}
 
     # -- introspection --------------------------------------------------------------------
     def metadata(self):

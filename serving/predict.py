@@ -4,11 +4,11 @@ import math
 from dataclasses import dataclass
 
 import grpc
-import numpy as np
 import tensorflow as tf
 from tensorflow_serving.apis import predict_pb2
 
 from serving.errors import ServingError, invalid_argument, status_code_from_int
+from serving.tensors import VALUE_FIELDS, to_ndarray, write_as_field
 
 DEFAULT_SIGNATURE = "serving_default"
 # TF Serving allows INT32_MAX (model_servers/server.cc); a generator's inputs need far less, and
@@ -64,15 +64,6 @@ class RequestLimits:
     default_batch_cap: int = DEFAULT_BATCH_CAP
 
 
-# TensorProto field holding each dtype's values when `tensor_content` is not used (tensor.proto).
-_VALUE_FIELDS = {
-    tf.float32: "float_val", tf.float64: "double_val", tf.float16: "half_val", tf.bfloat16: "half_val",
-    tf.int32: "int_val", tf.int16: "int_val", tf.int8: "int_val", tf.uint8: "int_val", tf.uint16: "int_val",
-    tf.int64: "int64_val", tf.uint32: "uint32_val", tf.uint64: "uint64_val", tf.bool: "bool_val",
-    tf.string: "string_val",
-}
-
-
 def check_batch_cap(name, batch, cap, signature_name):
     if batch > cap:
         raise invalid_argument(
@@ -102,7 +93,7 @@ def check_values(name, proto, dtype, num_elements):
                 f"but its shape and dtype need {expected}"
             )
         return
-    field = _VALUE_FIELDS.get(dtype)
+    field = VALUE_FIELDS.get(dtype)
     if field is None:
         raise invalid_argument(f"input '{name}' has dtype {dtype_name(dtype)}, which the local server does not take")
     count = len(getattr(proto, field))
@@ -138,7 +129,7 @@ def _input_values(request, specs, signature_name, batch_cap, limits):
             )
         check_values(name, proto, spec.dtype, num_elements)
         try:
-            array = tf.make_ndarray(proto)
+            array = to_ndarray(proto)
         except (TypeError, ValueError) as exc:
             raise invalid_argument(f"input '{name}' is not a valid tensor: {exc}") from None
         values[name] = tf.constant(array, dtype=spec.dtype)
@@ -182,5 +173,5 @@ def run_predict(servable, request, limits=RequestLimits()):
     response.model_spec.version.value = servable.version
     response.model_spec.signature_name = signature_name
     for name in wanted:
-        response.outputs[name].CopyFrom(tf.make_tensor_proto(np.asarray(outputs[name].numpy())))
+        write_as_field(outputs[name].numpy(), response.outputs[name])
     return response

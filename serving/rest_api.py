@@ -23,6 +23,7 @@ import json
 import logging
 import re
 import socket
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -37,6 +38,7 @@ from tensorflow_serving.apis import get_model_metadata_pb2, get_model_status_pb2
 
 from serving.errors import ServingError, invalid_argument
 from serving.predict import DEFAULT_SIGNATURE, check_batch_cap, check_input_names, dtype_name
+from serving.tensors import to_ndarray, write_as_content
 
 log = logging.getLogger(__name__)
 
@@ -50,61 +52,78 @@ BYTES_SUFFIX = "_bytes"  # outputs whose alias ends like this are returned base6
 
 
 # -- JSON -> numpy ------------------------------------------------------------------------------
-def _leaf(value, dtype):
-    """One JSON scalar as a value of `dtype`, or None when it is not of that type."""
+_type_of = np.frompyfunc(type, 1, 1)
+
+
+def _json_types(dtype):
+    """The JSON value types a dtype takes (util/json_tensor.cc); matched by exact type, so
+    true/false (bool) is never taken for an int."""
     if dtype.is_floating:
-        if isinstance(value, int) and not isinstance(value, bool):
-            try:
-                return float(value)
-            except OverflowError:  # an integer beyond any float
-                return None
-        return value if isinstance(value, float) else None
+        return (float, int)
     if dtype.is_integer:
-        in_range = isinstance(value, int) and not isinstance(value, bool) and dtype.min <= value <= dtype.max
-        return value if in_range else None
-    if dtype == tf.bool:
-        return value if isinstance(value, bool) else None
-    if dtype == tf.string:
-        if isinstance(value, str):
-            return value.encode()
-        if isinstance(value, dict) and set(value) == {"b64"} and isinstance(value["b64"], str):
-            try:
-                return base64.b64decode(value["b64"], validate=True)
-            except ValueError:
-                raise invalid_argument(f"Unable to base64 decode: {value['b64'][:40]!r}") from None
-    return None
+        return (int,)
+    return {tf.bool: (bool,), tf.string: (str, dict)}.get(dtype, ())
+
+
+def _string_leaf(value):
+    if isinstance(value, str):
+        return value.encode()
+    if set(value) == {"b64"} and isinstance(value["b64"], str):
+        try:
+            return base64.b64decode(value["b64"], validate=True)
+        except ValueError:
+            raise invalid_argument(f"Unable to base64 decode: {value['b64'][:40]!r}") from None
+    raise invalid_argument(f"JSON Value: {json.dumps(value)} is not of expected type: string")
+
+
+def _depth(value):
+    """Nesting depth along the first elements (a ragged list shows up once numpy lays it out)."""
+    depth = 0
+    while isinstance(value, list) and value:
+        value, depth = value[0], depth + 1
+    return depth + isinstance(value, list)
+
+
+def _refuse(value, shape, dtype, name):
+    if isinstance(value, list):
+        raise invalid_argument(f"Expecting shape {list(shape)} for input '{name}' but found a list where a value "
+                               "belongs (ragged lists are not tensors)")
+    raise invalid_argument(f"JSON Value: {json.dumps(value)} is not of expected type: {dtype_name(dtype)}")
+
+
+def _fits(value, dtype):
+    return abs(value) <= sys.float_info.max if dtype.is_floating else dtype.min <= value <= dtype.max
 
 
 def json_to_array(value, dtype, name, max_rank=MAX_JSON_RANK):
-    """A (nested) JSON list -> numpy array of `dtype`; rejects ragged lists, wrong value types and
-    nesting deeper than `max_rank` (the signature's rank)."""
-    leaves = []
-
-    def walk(node, depth_shape, depth):
-        if isinstance(node, list):
-            if depth >= max_rank:
-                raise invalid_argument(f"input '{name}' is nested deeper than the signature's rank {max_rank}")
-            if depth < len(depth_shape) and depth_shape[depth] != len(node):
-                raise invalid_argument(
-                    f"Expecting shape {depth_shape} for input '{name}' but found a list of {len(node)} "
-                    f"values at depth {depth} (ragged lists are not tensors)"
-                )
-            if depth == len(depth_shape):
-                depth_shape.append(len(node))
-            for child in node:
-                walk(child, depth_shape, depth + 1)
-            return
-        if depth != len(depth_shape):
-            raise invalid_argument(f"Expecting shape {depth_shape} for input '{name}' but found a scalar at depth {depth}")
-        converted = _leaf(node, dtype)
-        if converted is None:
-            raise invalid_argument(f"JSON Value: {json.dumps(node)} is not of expected type: {dtype_name(dtype)}")
-        leaves.append(converted)
-
-    shape = []
-    walk(value, shape, 0)
-    np_dtype = object if dtype == tf.string else dtype.as_numpy_dtype
-    return np.array(leaves, dtype=np_dtype).reshape(shape)
+    """A (nested) JSON list -> numpy array of `dtype`, laid out and converted by numpy as a whole;
+    refuses nesting deeper than `max_rank` (the signature's rank), ragged lists and values of the
+    wrong type or range."""
+    depth = _depth(value)
+    if depth > max_rank:
+        raise invalid_argument(f"input '{name}' is nested deeper than the signature's rank {max_rank}")
+    try:
+        cells = np.array(value, dtype=object)
+    except ValueError:  # numpy's own dimension limit: ragged past any signature's rank
+        cells = np.empty(0, object)
+    if cells.ndim < depth:
+        _refuse([], cells.shape, dtype, name)
+    kinds = _type_of(cells)
+    valid = np.zeros(cells.shape, bool)
+    for kind in _json_types(dtype):
+        valid |= kinds == kind
+    if not valid.all():
+        _refuse(cells.flat[np.argmin(valid)], cells.shape, dtype, name)
+    if dtype == tf.string:
+        return np.frompyfunc(_string_leaf, 1, 1)(cells).astype(object)
+    wide = np.float64 if dtype.is_floating else np.uint64 if dtype.is_unsigned else np.int64
+    try:
+        values = cells.astype(wide)
+    except OverflowError:  # an int beyond 64 bits, or beyond any float
+        values = None
+    if values is None or (dtype.is_integer and not ((values >= dtype.min) & (values <= dtype.max)).all()):
+        _refuse(next(v for v in cells.flat if not _fits(v, dtype)), cells.shape, dtype, name)
+    return values.astype(dtype.as_numpy_dtype)
 
 
 def _row_inputs(instances, specs):
@@ -169,33 +188,118 @@ def predict_request_from_json(body, model_spec, signature_for):
         if isinstance(value, list) and rank != 0:
             check_batch_cap(name, len(value), batch_cap, signature_name or DEFAULT_SIGNATURE)
         array = json_to_array(value, specs[name].dtype, name, MAX_JSON_RANK if rank is None else rank)
-        request.inputs[name].CopyFrom(tf.make_tensor_proto(array, dtype=specs[name].dtype))
+        write_as_content(array, request.inputs[name], specs[name].dtype)
     return request, fmt
 
 
 # -- numpy -> JSON ------------------------------------------------------------------------------
-def _to_json_value(array, alias):
-    if array.dtype == object:
+# JSON text is written straight from the arrays: nested Python lists of one object per value would
+# cost more than the model (Python's cyclic GC rescans TensorFlow's heap as they are created). Each
+# value becomes a row of ASCII with a mask of the characters it keeps, so numpy formats and joins
+# them all at once.
+_FLOAT32_DIGITS = 9  # float32's max_digits10: 9 significant digits read back as the same float32
+_DIGIT_COLUMNS = (10, 9, 8, 7, 6, 5, 4, 3, 1)  # of the 9 digits in "-d.dddddddde+XX"
+_NON_FINITE = np.array([b"NaN", b"Infinity", b"-Infinity"], dtype="S15").view(np.uint8).reshape(3, 15)
+
+
+def _float32_cells(values):
+    """float32 values -> their JSON numbers as (chars, keep) rows: as TF Serving's WriteDecimal
+    (util/json_tensor.cc), text that reads back as the same float32 (here 9 significant digits,
+    max_digits10, with trailing zeros dropped; TF Serving tries 6 first) and NaN, Infinity,
+    -Infinity."""
+    x = values.astype(np.float64)
+    finite = np.isfinite(x)
+    magnitude = np.where(finite, np.abs(x), 0.0)
+    exponent = np.floor(np.log10(np.where(magnitude > 0, magnitude, 1.0))).astype(np.int64)
+    mantissa = np.rint(magnitude / 10.0 ** (exponent - _FLOAT32_DIGITS + 1))
+    # log10 and the rounding can be one off at powers of ten
+    exponent += (mantissa >= 10.0 ** _FLOAT32_DIGITS).astype(np.int64)
+    exponent -= ((mantissa < 10.0 ** (_FLOAT32_DIGITS - 1)) & (magnitude > 0)).astype(np.int64)
+    mantissa = np.rint(magnitude / 10.0 ** (exponent - _FLOAT32_DIGITS + 1)).astype(np.uint32)
+    # sign, d, ".", 8 digits, "e", exponent sign, 2 digits (float32 exponents lie within +-45)
+    chars = np.empty((len(values), 15), np.uint8)
+    chars[:, 0] = ord("-")
+    chars[:, 2] = ord(".")
+    for column in _DIGIT_COLUMNS:  # last digit first; dividing by a scalar is numpy's fast path
+        quotient = mantissa // 10
+        chars[:, column] = mantissa - quotient * 10 + ord("0")
+        mantissa = quotient
+    chars[:, 11] = ord("e")
+    chars[:, 12] = np.where(exponent < 0, ord("-"), ord("+"))
+    chars[:, 13] = np.abs(exponent) // 10 + ord("0")
+    chars[:, 14] = np.abs(exponent) % 10 + ord("0")
+    fraction = chars[:, 3:11] != ord("0")  # keep the fraction up to its last non-zero digit, at least one
+    kept_fraction = np.where(fraction.any(axis=1), fraction.shape[1] - np.argmax(fraction[:, ::-1], axis=1), 1)
+    keep = np.ones(chars.shape, bool)
+    keep[:, 0] = np.signbit(x)
+    keep[:, 3:11] = np.arange(1, 9) <= kept_fraction[:, None]
+    keep[:, 11:] = (exponent != 0)[:, None]
+    special = ~finite
+    if special.any():
+        which = np.where(np.isnan(x), 0, np.where(x > 0, 1, 2))[special]
+        chars[special] = _NON_FINITE[which]
+        keep[special] = chars[special] != 0
+    return chars, keep
+
+
+def _text_cells(texts):
+    chars = np.array(texts, dtype=bytes)  # ASCII (json.dumps escapes the rest), NUL-padded
+    chars = chars.view(np.uint8).reshape(len(texts), chars.dtype.itemsize)
+    return chars, chars != 0
+
+
+def _cells(flat, alias):
+    if flat.dtype == np.float32:
+        return _float32_cells(flat)
+    if flat.dtype == object:  # strings: `_bytes` outputs as {"b64": ...} (g3doc/api_rest.md)
         if alias.endswith(BYTES_SUFFIX):
-            encode = np.vectorize(lambda b: {"b64": base64.b64encode(b).decode()}, otypes=[object])
-        else:
-            encode = np.vectorize(lambda b: b.decode("utf-8", "replace"), otypes=[object])
-        return encode(array).tolist() if array.ndim else encode(array).item()
-    return array.tolist()
+            return _text_cells([json.dumps({"b64": base64.b64encode(b).decode()}) for b in flat.tolist()])
+        return _text_cells([json.dumps(b.decode("utf-8", "replace")) for b in flat.tolist()])
+    return _text_cells(list(map(json.dumps, flat.tolist())))  # float64 as repr, ints, bools
+
+
+def array_to_json(array, alias):
+    """One output tensor as JSON text (bytes): nested lists, or a bare value for a scalar."""
+    rank, count = array.ndim, array.size
+    if not count:
+        return json.dumps(np.empty(array.shape).tolist()).encode()
+    chars, keep = _cells(array.reshape(-1), alias)
+    if not rank:
+        return chars[0][keep[0]].tobytes()
+    # Before each value: "]" * k + "," + "[" * k, where k of its dimensions start anew ("[" * rank first).
+    index, starts, stride = np.arange(count), np.zeros(count, np.int64), 1
+    for size in reversed(array.shape[1:]):
+        stride *= size
+        starts += index % stride == 0
+    width = 2 * rank - 1
+    separators = np.zeros((rank + 1, width), np.uint8)
+    for k in range(rank):
+        text = b"]" * k + b"," + b"[" * k
+        separators[k, :len(text)] = np.frombuffer(text, np.uint8)
+    separators[rank, :rank] = ord("[")
+    starts[0] = rank
+    before = separators[starts]
+    row, row_keep = np.concatenate([before, chars], axis=1), np.concatenate([before != 0, keep], axis=1)
+    return row[row_keep].tobytes() + b"]" * rank
 
 
 def predict_response_to_json(response, fmt):
-    arrays = {alias: tf.make_ndarray(proto) for alias, proto in response.outputs.items()}
-    if fmt == "columnar":
-        if len(arrays) == 1:
-            return {"outputs": _to_json_value(*next(iter(arrays.items()))[::-1])}
-        return {"outputs": {alias: _to_json_value(a, alias) for alias, a in arrays.items()}}
+    """The :predict answer as JSON bytes: {"outputs": ...} (columnar) or {"predictions": ...} (row),
+    an object of outputs when there are several (g3doc/api_rest.md)."""
+    arrays = {alias: to_ndarray(proto) for alias, proto in response.outputs.items()}
+    key = b'"outputs"' if fmt == "columnar" else b'"predictions"'
     if len(arrays) == 1:
-        alias, array = next(iter(arrays.items()))
-        return {"predictions": _to_json_value(array, alias)}
-    rows = {alias: _to_json_value(a, alias) for alias, a in arrays.items()}
-    count = len(next(iter(rows.values())))
-    return {"predictions": [{alias: values[i] for alias, values in rows.items()} for i in range(count)]}
+        (alias, array), = arrays.items()
+        return b"{" + key + b": " + array_to_json(array, alias) + b"}"
+    if fmt == "columnar":
+        return b"{" + key + b": " + _json_object({alias: array_to_json(a, alias) for alias, a in arrays.items()}) + b"}"
+    count = len(next(iter(arrays.values())))
+    rows = [_json_object({alias: array_to_json(a[i], alias) for alias, a in arrays.items()}) for i in range(count)]
+    return b"{" + key + b": [" + b", ".join(rows) + b"]}"
+
+
+def _json_object(texts):
+    return b"{" + b", ".join(json.dumps(alias).encode() + b": " + text for alias, text in texts.items()) + b"}"
 
 
 def _message_json(message):
@@ -219,7 +323,8 @@ def _model_spec(name, version, label):
 
 
 class RestApi:
-    """Routes one HTTP request to the core; returns (http status, JSON-able body)."""
+    """Routes one HTTP request to the core; returns (http status, body): a JSON-able object, or
+    JSON text as bytes."""
 
     def __init__(self, core):
         self.core = core
@@ -406,7 +511,7 @@ class RestServer:
                 return body
 
             def _reply(self, status, payload, close=False):
-                data = json.dumps(payload).encode()
+                data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
