@@ -13,9 +13,8 @@ On SAGAN's networks (`sagan`: spectral norm in G and D, self-attention, hinge lo
 - an exponential moving average of G's weights serves (sec. 4 / app. C: decay 0.9999, started
   after 20k steps, once G has slowed down). Here `ema_decay` 0.999 (an average over ~1000 steps)
   from `ema_start` 2000: before it the EMA is a copy of G, which is what should serve a short run
-  (on Fashion-MNIST, width 32, G's FID fell 153 / 115 / 97 / 87 at 400 / 800 / 1000 / 1200
-  batches, and every EMA tried, decays 0.99 to 0.999 from step 200, trailed it at every one of
-  these checkpoints: by 5-12 FID at 0.99, 41-89 at 0.999);
+  (in runs of up to 1200 batches every EMA tried trailed the raw generator: benchmarks/RESULTS.md,
+  "BigGAN's EMA against its raw generator");
 - the truncation trick (sec. 3.1): sampling with `truncation` t resamples every latent value
   beyond +-t (`model.sample(..., truncation=t)`, and the `truncation` input of the exported
   `sample` and `sample_png` signatures, 0 meaning none), trading variety for fidelity.

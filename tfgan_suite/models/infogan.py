@@ -20,14 +20,9 @@ by the noise in G's first layer.
 Optimisers (Appendix C): Adam with learning rate 2e-4 for D and 1e-3 for G, beta_1 = 0.5.
 No labels are used: InfoGAN is unsupervised, and `sample` sets the codes instead.
 
-The categorical code needs the paper's networks at the paper's size: with DCGAN's networks it
-matches the digit for 0.5-0.68 of the samples at 1000-3000 steps of 64 at width 16, 0.44 at 500
-steps at width 64 (embedded MNIST, judged by the shipped classifier); the paper's networks
-(`networks="paper"`, width 64) give 0.69-0.76 at 500 steps, 0.73-0.79 at 1500 and 0.84 / 0.83
-at 2500 (seeds 0 / 1, ~2000 CPU s), 0.83 / 0.87 at 3000. Narrower, they get further per CPU
-second but not past 0.80 on two seeds with a margin: width 32 gives 0.91 / 0.80 at 3000 steps
-(seeds 0 / 1, ~530 CPU s), width 48 0.77 / 0.83 at 2000 (~640 CPU s) (benchmarks/conditional.py,
-README "Benchmarks").
+The categorical code learns the digits only with the paper's networks at the paper's size
+(`networks="paper"`, width 64); DCGAN's networks, the default, train faster but leave the code
+far from the digits (benchmarks/RESULTS.md, "InfoGAN").
 """
 
 import keras

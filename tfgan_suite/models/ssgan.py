@@ -17,7 +17,7 @@ Backbone and optimisation: SNGAN's (`sngan`, as Mimicry builds its SSGAN on its 
 networks, spectral norm in D, hinge loss, and the `sngan` optimiser settings. D has SNGAN's two
 blocks without pooling after its downsampling ones (its CIFAR-10 D, app. B): at 28 px the two
 downsampling blocks alone see 16 px patches, too little to tell an image's top from its bottom
-(rotation accuracy 0.41 against 0.68 with them, D trained on rotations alone for 300 batches).
+(benchmarks/RESULTS.md, "SSGAN's rotation accuracy").
 Against google/compare_gan's ssgan.py (the authors' code): the rotation head is a linear
 (spectrally normalised) map of the same pooled features phi(x) as the adversarial logit, and D's
 rotation loss is the mean cross-entropy over all four turns of the real images, as here (they
@@ -25,13 +25,9 @@ turn a configurable subset, `rotated_batch_size`, of each batch; here the whole 
 difference is kept: their G's rotation loss averages all four turns of each fake, here one drawn
 turn (the same expectation; D's extra work in G's step on N images instead of 3N).
 
-Measured (README, "SSGAN's rotation accuracy", has the curves): on MNIST, width 16, D's learning
-rate 1e-3 and two D steps per batch (`n_critic=2`), the logged accuracy passes the paper's 0.9
-after 400-650 batches (seeds 0-2) and stays above it to 800; the same network trained on
-rotations alone with as many updates on the same batches is slower (0.89 after 500 batches,
-against 0.96; `benchmarks/ssgan_rotation.py`). On Fashion-MNIST it reaches only
-0.78-0.80 as a plain rotation classifier in 500-700 batches: 180-degree turns of trousers and
-bags look alike.
+The rotation accuracy this reaches on MNIST and Fashion-MNIST (where 180-degree turns of
+trousers and bags look alike), against the same D trained on rotations alone
+(`benchmarks/ssgan_rotation.py`): benchmarks/RESULTS.md, "SSGAN's rotation accuracy".
 """
 
 from keras import ops

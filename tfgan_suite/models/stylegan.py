@@ -27,9 +27,8 @@ stylegan2-ada train.py `cifar`, the nearest to this resolution):
 - an EMA of G serves: StyleGAN2 ramps its half-life up with the images seen (10k images at most
   in the paper's setting); for runs of a few thousand steps we take a late start as BigGAN does,
   decay 0.999 from step 2000 (`ema_decay`, `ema_start`): before it the EMA is a copy of G, which
-  is what should serve a short run (on Fashion-MNIST, width 32, G's FID fell 149 / 99 / 82 at
-  400 / 800 / 1200 batches, and every EMA tried, decays 0.99 to 0.999 from step 200, trailed it
-  at each of these checkpoints: by 5-20 FID at 0.99, 23-66 at 0.999; `benchmarks/ema_decays.py`).
+  is what should serve a short run (in runs of up to 1200 batches every EMA tried trailed the raw
+  generator: benchmarks/RESULTS.md, "StyleGAN's EMA against its raw generator").
 Path-length regularisation is left out: it buys smoother W -> image maps (better PPL and
 projection) at 28 px that nobody inspects, its lazy G phase doubles the generator's backward
 cost every 4 steps, and the paper reports it changes FID little (table 1, config D vs E).
