@@ -155,16 +155,19 @@ class GeneratorClient:
 
     def predict(self, signature, inputs, output_filter=None):
         """Any signature: dict of numpy arrays in, dict of numpy arrays out. Other values take
-        TensorFlow's dtypes (a Python int is an int32, a float a float32). Tensors go out as
-        `tensor_content` and come back in whichever form the server writes (serving.tensors)."""
+        TensorFlow's dtypes (a Python int is an int32, a float a float32)."""
+        response = self._call(self._predict.Predict, self.predict_request(signature, inputs, output_filter))
+        return predict_outputs(response)
+
+    def predict_request(self, signature, inputs, output_filter=None):
+        """The PredictRequest `predict` sends: every tensor as `tensor_content` (serving.tensors)."""
         request = predict_pb2.PredictRequest()
         self._fill_spec(request.model_spec, signature)
         for name, value in inputs.items():
             array = value if isinstance(value, (np.ndarray, np.generic)) else tf.constant(value).numpy()
             write_as_content(array, request.inputs[name])
         request.output_filter.extend(output_filter or [])
-        response = self._call(self._predict.Predict, request)
-        return {name: to_ndarray(proto) for name, proto in response.outputs.items()}
+        return request
 
     # -- introspection --------------------------------------------------------------------
     def metadata(self):
@@ -225,6 +228,11 @@ class GeneratorClient:
                     raise ServingError(error.code(), error.details() or "") from None
             time.sleep(delay)
             delay, attempt = min(delay * 2, self.max_backoff_seconds), attempt + 1
+
+
+def predict_outputs(response):
+    """A PredictResponse's tensors as numpy arrays, in whichever form the server wrote them."""
+    return {name: to_ndarray(proto) for name, proto in response.outputs.items()}
 
 
 def _tensor_infos(infos):

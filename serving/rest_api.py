@@ -207,7 +207,8 @@ def _float32_cells(values):
     (util/json_tensor.cc), text that reads back as the same float32 (here 9 significant digits,
     max_digits10, with trailing zeros dropped; TF Serving tries 6 first) and NaN, Infinity,
     -Infinity."""
-    x = values.astype(np.float64)
+    with np.errstate(invalid="ignore"):  # a signalling NaN is still written NaN
+        x = values.astype(np.float64)
     finite = np.isfinite(x)
     magnitude = np.where(finite, np.abs(x), 0.0)
     exponent = np.floor(np.log10(np.where(magnitude > 0, magnitude, 1.0))).astype(np.int64)

@@ -36,6 +36,15 @@ _FIXED_WIDTH = {"float_val": "<f4", "double_val": "<f8", "scomplex_val": "<f4", 
 _VARINT_SHIFTS = np.arange(0, 64, 7, dtype=np.uint64)  # a 64-bit varint has at most 10 groups of 7 bits
 
 
+def _varint(value):
+    """One varint, for a field's header (numpy's fixed cost would exceed a small tensor's)."""
+    out = bytearray()
+    while value > 0x7F:
+        out.append(value & 0x7F | 0x80)
+        value >>= 7
+    return bytes(out + bytes([value]))
+
+
 def _varints(values):
     """uint64 array -> the concatenated base-128 varints, least significant group first."""
     groups = (values[:, None] >> _VARINT_SHIFTS) & 0x7F
@@ -82,8 +91,7 @@ def write_as_field(array, proto, dtype=None):
         return proto
     payload = _packed_values(field, np.ascontiguousarray(flat))
     # tag (field number, wire type 2: length-delimited), byte length, values
-    header = _varints(np.array([_FIELD_NUMBERS[field] << 3 | 2, len(payload)], np.uint64))
-    proto.MergeFromString(header + payload)
+    proto.MergeFromString(_varint(_FIELD_NUMBERS[field] << 3 | 2) + _varint(len(payload)) + payload)
     return proto
 
 
