@@ -1,6 +1,7 @@
 """Test set-up: two logical CPU devices, so MirroredStrategy has 2 replicas on a CPU-only machine
 (this must run before TensorFlow initialises its devices, hence at conftest import); a test that
-skips for want of the shared datasets fails when they are present.
+skips for want of the shared datasets fails when they are present, and so does any skip but
+the absent TF Serving binary's; more than the expected skips fail the run.
 """
 
 import os
@@ -10,7 +11,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 import pytest  # noqa: E402
 
-from helpers import skip_for_want_of_present_data  # noqa: E402
+from helpers import MAX_SKIPS, skip_for_want_of_present_data, unexpected_skip  # noqa: E402
 from tfgan_suite.distribute import split_cpu  # noqa: E402
 
 TWO_CPUS = split_cpu(2)
@@ -34,8 +35,21 @@ def _fresh_keras_state():
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
-    """A test that skips for want of the shared datasets fails when they are there."""
+    """A test that skips for want of the shared datasets fails when they are there, and so does
+    any skip but the absent TF Serving binary's."""
     report = (yield).get_result()
-    failure = skip_for_want_of_present_data(report)
+    failure = skip_for_want_of_present_data(report) or unexpected_skip(report)
     if failure:
         report.outcome, report.longrepr = "failed", failure
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """More skips than the known real-TF-Serving ones fail the run (on the controller only)."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if hasattr(session.config, "workerinput") or reporter is None:
+        return
+    skipped = len(reporter.stats.get("skipped", []))
+    if skipped > MAX_SKIPS:
+        reporter.write_line(f"error: {skipped} tests skipped, more than the {MAX_SKIPS} expected "
+                            "(tests/helpers.py MAX_SKIPS)", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

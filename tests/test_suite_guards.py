@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import skip_for_want_of_present_data
+from helpers import skip_for_want_of_present_data, unexpected_skip
 
 
 def skipped(reason):
@@ -28,6 +28,13 @@ def test_a_skip_for_want_of_present_shared_datasets_fails(tmp_path):
     passed = pytest.TestReport("tests/test_x.py::test_x", ("tests/test_x.py", 1, "test_x"), {},
                                "passed", None, "call")
     assert skip_for_want_of_present_data(passed, present) is None
+
+
+def test_a_skip_for_another_reason_than_the_absent_tf_serving_binary_fails():
+    message = unexpected_skip(skipped("cgan takes no `loss` option yet"))
+    assert message and "a skip hides a check" in message
+    assert unexpected_skip(skipped("tensorflow_model_server is not on PATH")) is None
+    assert unexpected_skip(skipped("needs /x/shared/datasets/mnist: the archives are absent")) is None
 
 
 def test_no_benchmark_script_shadows_a_package():

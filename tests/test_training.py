@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from tfgan_suite.cli import main
-from tfgan_suite.training.toy_recipes import toy_coverage, train_on_toy
+from tfgan_suite.data.toy import mode_coverage, mode_shares
+from tfgan_suite.training.toy_recipes import train_on_toy
 from tfgan_suite.training import TrainingDiverged, run_status, train
 
 # Its module-scoped fixtures are built once: one pytest-xdist worker runs the module.
@@ -162,12 +163,16 @@ def test_nan_in_the_first_epoch_says_there_is_no_checkpoint(tmp_path):
 
 @pytest.mark.slow
 def test_gan_covers_the_ring_of_eight_gaussians():
-    """The bar: at least 7 of 8 modes, at least 80% of samples within 3 sigma of a mode.
-    Measured with gan's toy recipe (tfgan_suite.training.toy_recipes: 4000 steps of 256, Adam 1e-3 -> 1e-4)
-    for seeds 0, 1, 2: 8 modes each, 84%, 88%, 89% high quality."""
-    modes, quality = toy_coverage(train_on_toy("gan", 4000))
-    print(json.dumps({"ring8_modes": modes, "high_quality": quality}))
-    assert modes >= 7 and quality >= 0.8
+    """The bar: at least 7 of 8 modes (each holding >= 1% of the samples), at least 80% of samples
+    within 3 sigma of a mode, no mode under 5%. Measured with gan's toy recipe
+    (tfgan_suite.training.toy_recipes: 4000 steps of 256, Adam 1e-3 -> 1e-4), seeds 0, 1: 8 modes,
+    83%, 86% high quality, smallest mode 9.9%, 9.7%. A generator with 84% of its samples on one
+    mode fails it (tests/test_loss_family_ring.py, the bars' self-check)."""
+    samples = train_on_toy("gan", 4000).sample(4000, seed=1)
+    modes, quality = mode_coverage(samples, "ring8")
+    smallest_share = float(mode_shares(samples, "ring8").min())
+    print(json.dumps({"ring8_modes": modes, "high_quality": quality, "smallest": smallest_share}))
+    assert modes >= 7 and quality >= 0.8 and smallest_share >= 0.05
 
 
 # A training process that SIGKILLs itself at a chosen moment: after a given step, halfway through
