@@ -7,7 +7,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from tfgan_suite.data import embedded_names
+from tfgan_suite.data import RESIZE_MODES, embedded_names
 from tfgan_suite.distribute import STRATEGIES
 from tfgan_suite.training import PRECISIONS
 
@@ -24,9 +24,25 @@ def register(subparsers):
     train = subparsers.add_parser("train", help="train a GAN variant with model.fit")
     train.add_argument("variant", help="variant name (see `tfgan-suite list`)")
     train.add_argument("--data", default="mnist_embedded",
-                       help=f"embedded ({', '.join(embedded_names())}), a TFDS name, an .npz or a folder")
+                       help=f"embedded ({', '.join(embedded_names())}), a TFDS name, an .npz, a "
+                            "folder or glob of images, TFRecord files; A,B for image-to-image")
     train.add_argument("--manual-dir", help="folder with a TFDS dataset's original archives (offline)")
     train.add_argument("--data-dir", help="TFDS data_dir")
+    train.add_argument("--split", default="train",
+                       help="TFDS, TFRecord or folder split: train, test, train[:90%%], test[1000:]")
+    train.add_argument("--image-size", metavar="S|HxW",
+                       help="resize every image to S x S or H x W (default: the data's own size)")
+    train.add_argument("--resize", choices=RESIZE_MODES, default="crop",
+                       help="crop: shorter side to the size, centre crop; pad: longer side, black "
+                            "borders; stretch: both sides")
+    train.add_argument("--channels", type=int, choices=(1, 3),
+                       help="1 grayscale or 3 RGB (default: 1 if the images are grey, else 3)")
+    train.add_argument("--flip", action="store_true", help="random horizontal flips")
+    train.add_argument("--cache", metavar="memory|PATH",
+                       help="keep the decoded, resized images after the first pass: in memory, or "
+                            "in files at PATH (as much space as the images take at their size)")
+    train.add_argument("--image-key", help="TFRecord/TFDS image feature (default: image)")
+    train.add_argument("--label-key", help="TFRecord/TFDS label feature (default: label if present)")
     train.add_argument("--epochs", type=int, default=5)
     train.add_argument("--steps-per-epoch", type=int,
                        help="default: one pass over the data")
@@ -108,9 +124,16 @@ def run_train(args):
           width=args.width, conditional=args.conditional, steps_per_epoch=args.steps_per_epoch,
           seed=args.seed, manual_dir=args.manual_dir, data_dir=args.data_dir, options=options,
           precision=args.precision, learning_rate_scale=args.learning_rate_scale,
-          overwrite=args.overwrite, command=command)
+          overwrite=args.overwrite, command=command, data_options=_data_options(args))
     print(f"trained {args.variant}: {Path(args.out) / 'model.keras'}")
     return 0
+
+
+def _data_options(args):
+    """`load_dataset`'s options from the train flags (those given)."""
+    names = ("split", "image_size", "resize", "channels", "flip", "cache", "image_key", "label_key")
+    return {name: getattr(args, name) for name in names
+            if getattr(args, name) not in (None, False)}
 
 
 def _without_run_state_flags(argv):

@@ -8,9 +8,10 @@ Sources (`load_dataset(source, ..., domains="unpaired" | "paired")`):
   exists; with `paired` both come from the same digits), the test split pairs the last 2,000
   images with their true styled versions, so a translation can be scored against the truth
   (`style_digits`, and `unstyle` back to grey strokes).
-- two sources joined by a comma, `A,B`: each an .npz file, a folder of images or a TFDS name
-  (its images only); paired data must hold the same number of images in the same order (folders:
-  sorted by file name).
+- two sources joined by a comma, `A,B`: each anything `load_dataset` reads (a folder, a glob,
+  TFRecords, an .npz, a TFDS name; its images only), files streamed and brought to one shape by
+  the same options (`image_size`, `resize`, `channels`, `flip`, `cache`); paired data must hold
+  the same number of images in the same order (folders: sorted by file name).
 - one .npz holding arrays `a` and `b` (e.g. `np.savez(path, a=..., b=...)`).
 - a TFDS `cycle_gan/<config>` (horse2zebra, monet2photo, maps...: the CycleGAN authors'
   unpaired sets, Zhu et al. 2017), whose splits `trainA`/`trainB` (`testA`/`testB`) are the two
@@ -124,29 +125,57 @@ def domain_arrays(source, split="train", paired=False, manual_dir=None, data_dir
     return a, b, source
 
 
+def domain_images(source, split="train", paired=False, manual_dir=None, data_dir=None,
+                  options=data.ImageOptions(), shuffle=True, seed=0, share=(1, 0)):
+    """(`sources.Images` of domain A, of domain B, name): files streamed, arrays in memory.
+    Paired domains are read in order (not shuffled) so that their pairs stay together."""
+    source = str(source)
+    shuffle = shuffle and not paired
+
+    def one(part, part_split, offset):
+        return data.image_source(part, part_split, options, shuffle, seed + offset, share,
+                                 manual_dir, data_dir)
+
+    if "," in source:
+        a, b = (one(part.strip(), split, offset)
+                for offset, part in enumerate(source.split(",", 1)))
+    elif source.startswith(TFDS_TWO_DOMAINS):
+        a, b = (one(source, f"{split}{domain}", offset) for offset, domain in enumerate("AB"))
+    else:
+        arrays_a, arrays_b, _ = domain_arrays(source, split, paired, manual_dir, data_dir)
+        a, b = (data.array_images(images, None, None, f"{source} {domain}", options)
+                for images, domain in ((arrays_a, "A"), (arrays_b, "B")))
+    return a, b, source
+
+
 def load_two_domains(source, batch_size, domains, split="train", shuffle=True, seed=0,
-                     manual_dir=None, data_dir=None):
-    """(dataset of `(domain_a, domain_b)` float32 batches in [-1, 1], DatasetInfo)."""
+                     manual_dir=None, data_dir=None, options=data.ImageOptions(), share=(1, 0)):
+    """(dataset of `(domain_a, domain_b)` float32 batches in [-1, 1], DatasetInfo); `options`
+    (size, channels, flips, cache) apply to both domains."""
     if domains not in DOMAINS:
         raise ValueError(f"domains must be one of {', '.join(DOMAINS)}; got {domains!r}.")
     paired = domains == "paired"
-    a, b, name = domain_arrays(source, split, paired, manual_dir, data_dir)
-    info = data.DatasetInfo(name, tuple(a.shape[1:]), None, min(len(a), len(b)),
-                            image_shape_b=tuple(b.shape[1:]))
+    a, b, name = domain_images(source, split, paired, manual_dir, data_dir, options, shuffle,
+                               seed, share)
+    if paired and a.info.num_examples != b.info.num_examples:
+        raise ValueError(f"Paired domains must hold as many images each; {source!r} has "
+                         f"{a.info.num_examples} in A and {b.info.num_examples} in B.")
+    info = data.DatasetInfo(name, a.info.image_shape, None,
+                            min(a.info.num_examples, b.info.num_examples),
+                            image_shape_b=b.info.image_shape)
     if info.num_examples < batch_size:
         raise ValueError(f"Dataset {name!r} ({split}) has {info.num_examples} image pairs, fewer "
                          f"than one batch of {batch_size}. Use a smaller --batch-size or more data.")
     if paired:
-        dataset = tf.data.Dataset.from_tensor_slices((a, b))
-        if shuffle:
-            dataset = dataset.shuffle(len(a), seed=seed, reshuffle_each_iteration=True)
+        # One stream of pairs, shuffled in memory (read in order) and flipped together.
+        pairs = tf.data.Dataset.zip(a.dataset, b.dataset).map(lambda x, y: ((x[0], y[0]), x[1]))
+        dataset = data.Images(pairs, info, options, streamed=False, by_file=False).finished(
+            shuffle, seed).map(lambda images, label: images)
     else:
-        streams = [tf.data.Dataset.from_tensor_slices(images) for images in (a, b)]
-        if shuffle:
-            streams = [stream.shuffle(len(images), seed=seed + offset,
-                                      reshuffle_each_iteration=True)
-                       for offset, (stream, images) in enumerate(zip(streams, (a, b)))]
-        dataset = tf.data.Dataset.zip(tuple(streams))
+        dataset = tf.data.Dataset.zip(
+            a.finished(shuffle, seed).map(lambda image, label: image),
+            b.finished(shuffle, seed + 1).map(lambda image, label: image))
     dataset = dataset.map(lambda x, y: (data.scale_images(x), data.scale_images(y)),
                           num_parallel_calls=tf.data.AUTOTUNE)
-    return dataset.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE), info
+    dataset = dataset.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+    return data.sharded(dataset, a.by_file and b.by_file), info
