@@ -13,6 +13,7 @@ import json
 import math
 import os
 import shutil
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -195,18 +196,18 @@ class StopOnNaN(keras.callbacks.Callback):
             f"VARIANT` lists them).")
 
 
-def _translation_grid(data, domains, out, manual_dir, data_dir, num_images=8):
+def _translation_grid(data, domains, out, manual_dir, data_dir, data_options, num_images=8):
     """(input, translation, reconstruction) triples of the first images of each domain, per epoch,
     in `samples/` and TensorBoard."""
     examples, _ = load_dataset(data, num_images, domains=domains, shuffle=False,
-                               manual_dir=manual_dir, data_dir=data_dir)
+                               manual_dir=manual_dir, data_dir=data_dir, **data_options)
     images_a, images_b = next(iter(examples))
     return TranslationGrid(out / "samples", images_a.numpy(), images_b.numpy(), out / "logs")
 
 
-def _input_picture(data, out, manual_dir, data_dir, num_images=8):
+def _input_picture(data, out, manual_dir, data_dir, data_options, num_images=8):
     examples, _ = load_dataset(data, num_images, shuffle=False, manual_dir=manual_dir,
-                               data_dir=data_dir)
+                               data_dir=data_dir, **data_options)
     return InputPicture(out / "samples", next(iter(examples)).numpy(), out / "logs")
 
 
@@ -301,6 +302,19 @@ def _start_run(out, arguments, overwrite):
     _atomic_write_text(out / RUN_FILE, json.dumps(dataclasses.asdict(arguments), indent=1))
 
 
+def _worker_directory(out, resume):
+    """The run directory of a multi-worker cluster's worker other than the chief: a temporary one,
+    so that only the chief writes `out` while every worker runs the same saves (Keras's multi-worker
+    guide), holding a copy of what a resume reads of the chief's run."""
+    private = Path(tempfile.mkdtemp(prefix="tfgan-suite-worker-"))
+    for name in (RUN_FILE, MODEL_FILE, BACKUP_DIR, "history.csv") if resume else ():
+        if (out / name).is_dir():
+            shutil.copytree(out / name, private / name)
+        elif (out / name).exists():
+            shutil.copy2(out / name, private / name)
+    return private
+
+
 def _keep_history_before(path, epoch):
     """Drops the rows of epochs a resume trains again (logged after the last checkpoint)."""
     if not path.is_file():
@@ -330,12 +344,14 @@ def _last_logged(path):
 def train(variant, data="mnist_embedded", epochs=5, batch_size=64, strategy="default", out="runs/run",
           resume=False, latent_dim=None, width=None, conditional=False, steps_per_epoch=None,
           seed=0, manual_dir=None, data_dir=None, verbose="auto", extra_callbacks=(), options=None,
-          precision="fp32", learning_rate_scale=1.0, overwrite=False, command=None):
+          precision="fp32", learning_rate_scale=1.0, overwrite=False, command=None,
+          data_options=None):
     """Trains `variant` on `data` with `fit` and returns the model; see the module docstring for `out`.
 
     `options` are the variant's own (`tfgan-suite list --options VARIANT`); `precision` is "fp32",
     "bf16" or "fp16"; `learning_rate_scale` multiplies the paper's learning rates (and may change
-    on `resume`); `command` is how the NaN message tells the user to rerun.
+    on `resume`); `command` is how the NaN message tells the user to rerun; `data_options` are
+    `load_dataset`'s (split, image_size, resize, channels, flip, cache, image_key, label_key).
     """
     out = Path(out)
     _check_positive(epochs=epochs, batch_size=batch_size, steps_per_epoch=steps_per_epoch,
@@ -364,14 +380,22 @@ def train(variant, data="mnist_embedded", epochs=5, batch_size=64, strategy="def
         shutil.rmtree(out / BACKUP_DIR, ignore_errors=True)
         return keras.models.load_model(out / MODEL_FILE)
     strategy = make_strategy(strategy)
+    chief = strategy.extended.should_checkpoint  # False on a multi-worker cluster's other workers
+    if not chief:
+        # Copied before the chief writes anything: it starts after the model is built, and
+        # building it waits for every worker (the chief broadcasts the initial weights).
+        out = _worker_directory(out, resume)
     # Before the data: the shuffle order depends on the global seed as well as its own.
     keras.utils.set_random_seed(seed)
     translates = cls.training_domains == 2
     domains = ("paired" if cls.paired else "unpaired") if translates else None
     takes_images = cls.input_kind == "image" and not translates  # SRGAN, GANomaly
-    dataset, info = load_dataset(data, batch_size, with_labels=conditional,
-                                 num_replicas=strategy.num_replicas_in_sync, seed=seed,
-                                 manual_dir=manual_dir, data_dir=data_dir, domains=domains)
+    data_options = dict(data_options or {})
+    # The pictures show the data as it is: neither flipped nor written to the training cache.
+    picture_options = {k: v for k, v in data_options.items() if k not in ("flip", "cache")}
+    dataset, info = load_dataset(data, batch_size, with_labels=conditional, strategy=strategy,
+                                 seed=seed, manual_dir=manual_dir, data_dir=data_dir,
+                                 domains=domains, **data_options)
     steps = steps_per_epoch or info.num_examples // batch_size
     # One endless stream of batches (reshuffled each pass, from the seed): a resumed run skips
     # what the run before it consumed and sees exactly the batches an uninterrupted run would.
@@ -396,8 +420,8 @@ def train(variant, data="mnist_embedded", epochs=5, batch_size=64, strategy="def
         keras.callbacks.CSVLogger(str(out / "history.csv"), append=True),
         checkpoint,
         keras.callbacks.TensorBoard(str(out / "logs")),
-        _translation_grid(data, domains, out, manual_dir, data_dir) if translates
-        else _input_picture(data, out, manual_dir, data_dir) if takes_images
+        _translation_grid(data, domains, out, manual_dir, data_dir, picture_options) if translates
+        else _input_picture(data, out, manual_dir, data_dir, picture_options) if takes_images
         else SampleGrid(out / "samples", out / "logs"),
         *extra_callbacks,
     ]
@@ -415,4 +439,6 @@ def train(variant, data="mnist_embedded", epochs=5, batch_size=64, strategy="def
     model.save(partial)
     os.replace(partial, out / MODEL_FILE)
     shutil.rmtree(out / BACKUP_DIR, ignore_errors=True)  # only now: model.keras is complete
+    if not chief:
+        shutil.rmtree(out)
     return model
