@@ -148,6 +148,17 @@ def test_hinge_loss_values():
     np.testing.assert_allclose(losses.hinge_generator_loss(fake), [2.0, -0.5])
 
 
+def test_adversarial_losses_average_a_patch_discriminators_scores_per_example():
+    """A PatchGAN scores each patch: the loss of an example is the mean over its patches."""
+    patches = tf.constant([[[[0.0], [1.0]], [[2.0], [3.0]]], [[[1.0], [1.0]], [[1.0], [1.0]]]])
+    np.testing.assert_allclose(losses.least_squares_generator_loss(patches, 1.0),
+                               [(0.5 + 0 + 0.5 + 2.0) / 4, 0.0])
+    np.testing.assert_allclose(losses.wasserstein_critic_loss(patches, 2 * patches), [1.5, 1.0])
+    np.testing.assert_allclose(losses.non_saturating_generator_loss(patches),
+                               [np.mean(np.log1p(np.exp(-np.arange(4.0)))), np.log1p(np.exp(-1.0))],
+                               rtol=1e-6)
+
+
 def test_lsgan_losses_follow_the_abc_coding():
     real, fake = tf.constant([[1.0], [0.0]]), tf.constant([[0.0], [1.0]])
     np.testing.assert_allclose(losses.least_squares_discriminator_loss(real, fake, 1.0, 0.0), [0.0, 1.0])

@@ -37,6 +37,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from tfgan_suite import losses
 from tfgan_suite.networks.layers import spectral_layers
 
 # A phase's repetitions are unrolled in the step's graph: keep that graph a sane size.
@@ -372,11 +373,9 @@ class AdversarialModel(keras.Model):
         return tf.nn.compute_average_loss(
             per_example, global_batch_size=ops.shape(per_example)[0] * replicas)
 
-    @staticmethod
-    def per_example(values):
-        """The mean over every axis but the batch: per-example pixel errors, or a PatchGAN's
-        per-example score averaged over its patches."""
-        return ops.mean(ops.reshape(values, (ops.shape(values)[0], -1)), axis=1)
+    # The mean over every axis but the batch: per-example pixel errors, or a PatchGAN's
+    # per-example score averaged over its patches.
+    per_example = staticmethod(losses.per_example_mean)
 
     def check_image_batch(self, images):
         """One clear error for a batch of training images (of a model with an `image_shape`) that

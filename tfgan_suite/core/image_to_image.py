@@ -4,9 +4,10 @@ discriminators D_a and D_b, on the core (CycleGAN, DualGAN, DiscoGAN build on it
 Data: batches of `(domain_a, domain_b)` float32 images in [-1, 1] (unpaired: the i-th images of
 the two domains need not correspond). Each step: one update of both generators (`g_loss`), then
 `n_critic` updates of both discriminators (`d_loss`); a variant writes `generator_loss(a, b)` and
-`discriminator_loss(a, b)` (dicts of per-example terms) and may change `phases()`. `create`
-builds the networks for the two domains' shapes: a variant picks them with `make_generator` and
-`make_discriminator`, and says whether it trains on `paired` data (pix2pix) or not.
+`discriminator_loss(a, b)` (dicts of per-example terms, from `tfgan_suite.losses`), each opening
+with `translate_both_ways(a, b)`, and may change `phases()`. `create` builds the networks for the
+two domains' shapes: a variant picks them with `make_generator` and `make_discriminator`, and says
+whether it trains on `paired` data (pix2pix) or not.
 
 Served (one signature per direction, so a client needs no direction argument):
 `translate_a2b` (`images` of domain A -> `images` of domain B), `translate_b2a`, and
@@ -86,6 +87,15 @@ class ImageToImageGAN(AdversarialModel):
         a, b = self.probe_inputs("generator_ab"), self.probe_inputs("generator_ba")
         self.discriminate("b", self.generator_ab(a), a)
         self.discriminate("a", self.generator_ba(b), b)
+
+    def translate_both_ways(self, a, b, for_discriminator=False):
+        """(G_ab(a), G_ba(b)) in training mode: what every image-to-image loss starts from. For a
+        discriminator's loss (`for_discriminator`) they are constants: no gradient reaches G."""
+        fake_b = self.run(self.generator_ab, a, True)
+        fake_a = self.run(self.generator_ba, b, True)
+        if for_discriminator:
+            return ops.stop_gradient(fake_b), ops.stop_gradient(fake_a)
+        return fake_b, fake_a
 
     def discriminate(self, domain, images, source=None, training=False):
         """The domain's discriminator on `images` (its scores, float32); `source`, the images

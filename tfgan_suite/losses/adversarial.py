@@ -1,4 +1,5 @@
-"""Adversarial losses as pure functions of discriminator logits, returning PER-EXAMPLE values.
+"""Adversarial losses as pure functions of discriminator logits, returning PER-EXAMPLE values
+(the mean over a PatchGAN's patches: `per_example_mean`).
 
 TF-GAN's functions are used where it has them (through the import shim); they default to
 SUM_BY_NONZERO_WEIGHTS, so we ask for `Reduction.NONE` and let the model reduce with
@@ -15,40 +16,42 @@ _NONE = tf.compat.v1.losses.Reduction.NONE
 _wargs = tfgan.losses.wargs
 
 
-def _per_example(loss):
-    return ops.reshape(loss, (-1,))
+def per_example_mean(values):
+    """The mean of `values` over every axis but the batch: one loss per example, for a scalar
+    score per example (unchanged) as for a PatchGAN's score per patch (averaged)."""
+    return ops.mean(ops.reshape(values, (ops.shape(values)[0], -1)), axis=1)
 
 
 def minimax_discriminator_loss(real_logits, fake_logits):
     """Goodfellow et al. 2014, eq. 1, the discriminator's side:
     -log D(x) - log(1 - D(G(z))), with D = sigmoid(logits) (no label smoothing)."""
-    return _per_example(_wargs.minimax_discriminator_loss(
+    return per_example_mean(_wargs.minimax_discriminator_loss(
         real_logits, fake_logits, label_smoothing=0.0, reduction=_NONE))
 
 
 def minimax_generator_loss(fake_logits):
     """Goodfellow et al. 2014, eq. 1, the generator's side: log(1 - D(G(z))), minimised
     (saturates early in training when D rejects samples confidently)."""
-    return _per_example(_wargs.minimax_generator_loss(
+    return per_example_mean(_wargs.minimax_generator_loss(
         fake_logits, label_smoothing=0.0, reduction=_NONE))
 
 
 def non_saturating_generator_loss(fake_logits):
     """Goodfellow et al. 2014, sec. 3: maximise log D(G(z)) instead, i.e. minimise -log D(G(z)),
     which gives strong gradients early in learning."""
-    return _per_example(_wargs.modified_generator_loss(
+    return per_example_mean(_wargs.modified_generator_loss(
         fake_logits, label_smoothing=0.0, reduction=_NONE))
 
 
 def hinge_discriminator_loss(real_logits, fake_logits):
     """Lim & Ye 2017 ("Geometric GAN"), as used by Miyato et al. 2018 (SN-GAN, eq. 16) and SAGAN /
     BigGAN: max(0, 1 - D(x)) + max(0, 1 + D(G(z)))."""
-    return _per_example(ops.relu(1.0 - real_logits) + ops.relu(1.0 + fake_logits))
+    return per_example_mean(ops.relu(1.0 - real_logits) + ops.relu(1.0 + fake_logits))
 
 
 def hinge_generator_loss(fake_logits):
     """The hinge GAN's generator side: -D(G(z))."""
-    return _per_example(-fake_logits)
+    return per_example_mean(-fake_logits)
 
 
 # The adversarial-loss choice of the GAN family: name -> (discriminator loss, generator loss).
@@ -71,14 +74,14 @@ def adversarial_losses(name):
 def least_squares_discriminator_loss(real_outputs, fake_outputs, real_label, fake_label):
     """Mao et al. 2017, eq. 2, the discriminator's side with the a-b coding (a: fake, b: real):
     1/2 (D(x) - b)^2 + 1/2 (D(G(z)) - a)^2."""
-    return _per_example(_wargs.least_squares_discriminator_loss(
+    return per_example_mean(_wargs.least_squares_discriminator_loss(
         real_outputs, fake_outputs, real_label=real_label, fake_label=fake_label, reduction=_NONE))
 
 
 def least_squares_generator_loss(fake_outputs, target):
     """Mao et al. 2017, eq. 2, the generator's side: 1/2 (D(G(z)) - c)^2, c the value G wants D
     to believe for fake data."""
-    return _per_example(_wargs.least_squares_generator_loss(
+    return per_example_mean(_wargs.least_squares_generator_loss(
         fake_outputs, real_label=target, reduction=_NONE))
 
 
@@ -88,13 +91,13 @@ def wasserstein_critic_loss(real_scores, fake_scores):
     """Arjovsky et al. 2017, Algorithm 1 (and Gulrajani et al. 2017, Algorithm 1): the critic
     maximises D(x) - D(G(z)), the Kantorovich-Rubinstein estimate of W(P_r, P_g), so it minimises
     D(G(z)) - D(x)."""
-    return _per_example(_wargs.wasserstein_discriminator_loss(
+    return per_example_mean(_wargs.wasserstein_discriminator_loss(
         real_scores, fake_scores, reduction=_NONE))
 
 
 def wasserstein_generator_loss(fake_scores):
     """Arjovsky et al. 2017, Algorithm 1: the generator minimises -D(G(z))."""
-    return _per_example(_wargs.wasserstein_generator_loss(fake_scores, reduction=_NONE))
+    return per_example_mean(_wargs.wasserstein_generator_loss(fake_scores, reduction=_NONE))
 
 
 def gradient_penalty(critic, real, fake, epsilon):
@@ -183,7 +186,7 @@ def variational_divergence_terms(real_outputs, fake_outputs, divergence):
     activation = f_divergence(divergence)
     real_value, _ = activation(real_outputs)
     _, fake_conjugate = activation(fake_outputs)
-    return _per_example(real_value - fake_conjugate)
+    return per_example_mean(real_value - fake_conjugate)
 
 
 def f_gan_generator_loss(fake_outputs, divergence):
@@ -191,7 +194,7 @@ def f_gan_generator_loss(fake_outputs, divergence):
     minimising F (the non-saturating choice, the GAN trick generalised), so it minimises
     -g_f(V(G(z)))."""
     fake_value, _ = f_divergence(divergence)(fake_outputs)
-    return _per_example(-fake_value)
+    return per_example_mean(-fake_value)
 
 
 # ----- EBGAN and BEGAN ------------------------------------------------------------------------
@@ -199,13 +202,12 @@ def f_gan_generator_loss(fake_outputs, divergence):
 def reconstruction_error(images, reconstructions, power):
     """The energy of an autoencoder discriminator, per example: the mean over pixels of
     |x - Dec(Enc(x))|^power (power 2 for EBGAN's squared error, 1 for BEGAN's L1, eq. 1)."""
-    errors = ops.abs(images - reconstructions) ** power
-    return ops.mean(ops.reshape(errors, (ops.shape(images)[0], -1)), axis=1)
+    return per_example_mean(ops.abs(images - reconstructions) ** power)
 
 
 def energy_margin_loss(real_energy, fake_energy, margin):
     """Zhao et al. 2017, eq. 1: the discriminator's L_D = D(x) + [m - D(G(z))]^+."""
-    return _per_example(real_energy + ops.relu(margin - fake_energy))
+    return per_example_mean(real_energy + ops.relu(margin - fake_energy))
 
 
 def pulling_away_term(codes, all_codes, offset):

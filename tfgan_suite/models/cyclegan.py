@@ -29,6 +29,7 @@ import keras
 import tensorflow as tf
 from keras import ops
 
+from tfgan_suite import losses
 from tfgan_suite.core.image_to_image import ImageToImageGAN
 from tfgan_suite.core.registry import register_variant
 
@@ -133,16 +134,18 @@ class CycleGAN(ImageToImageGAN):
         return keras.optimizers.Adam(schedule, beta_1=0.5)
 
     def generator_loss(self, a, b):
-        fake_b = self.run(self.generator_ab, a, True)
-        fake_a = self.run(self.generator_ba, b, True)
-        adversarial = (self.per_example(ops.square(self.discriminate("b", fake_b, training=True) - 1))
-                       + self.per_example(ops.square(self.discriminate("a", fake_a, training=True) - 1)))
-        cycle = (self.per_example(ops.abs(self.run(self.generator_ba, fake_b, True) - a))
-                 + self.per_example(ops.abs(self.run(self.generator_ab, fake_a, True) - b)))
+        fake_b, fake_a = self.translate_both_ways(a, b)
+        # Mao et al.'s 1/2 (D - 1)^2 doubled: the paper's (D(G(x)) - 1)^2.
+        scores_b = self.discriminate("b", fake_b, training=True)
+        scores_a = self.discriminate("a", fake_a, training=True)
+        adversarial = 2.0 * (losses.least_squares_generator_loss(scores_b, 1.0)
+                             + losses.least_squares_generator_loss(scores_a, 1.0))
+        cycle = losses.cycle_consistency_loss(a, self.run(self.generator_ba, fake_b, True),
+                                              b, self.run(self.generator_ab, fake_a, True))
         identity = ops.zeros_like(cycle)
         if self.identity_weight:
-            identity = (self.per_example(ops.abs(self.run(self.generator_ab, b, True) - b))
-                        + self.per_example(ops.abs(self.run(self.generator_ba, a, True) - a)))
+            identity = losses.identity_loss(a, self.run(self.generator_ba, a, True),
+                                            b, self.run(self.generator_ab, b, True))
         return {"g_loss": adversarial + self.cycle_weight * cycle + self.identity_weight * identity,
                 "cycle_loss": cycle, "identity_loss": identity}
 
@@ -160,12 +163,14 @@ class CycleGAN(ImageToImageGAN):
         return pool.query(everyone, swap, index)[offset:offset + rows]
 
     def discriminator_loss(self, a, b):
-        fake_b = self.pooled("b", tf.stop_gradient(self.run(self.generator_ab, a, True)))
-        fake_a = self.pooled("a", tf.stop_gradient(self.run(self.generator_ba, b, True)))
+        fake_b, fake_a = self.translate_both_ways(a, b, for_discriminator=True)
+        fake_b, fake_a = self.pooled("b", fake_b), self.pooled("a", fake_a)
 
         def halved(domain, real, fake):
-            return 0.5 * (self.per_example(ops.square(self.discriminate(domain, real, training=True) - 1))
-                          + self.per_example(ops.square(self.discriminate(domain, fake, training=True))))
+            # Mao et al.'s 1/2 (D(x) - 1)^2 + 1/2 D(G(z))^2: the paper's objective halved.
+            return losses.least_squares_discriminator_loss(
+                self.discriminate(domain, real, training=True),
+                self.discriminate(domain, fake, training=True), 1.0, 0.0)
 
         return {"d_loss": halved("a", a, fake_a) + halved("b", b, fake_b)}
 

@@ -17,8 +17,8 @@ beta = (0.5, 0.999)).
 """
 
 import keras
-from keras import ops
 
+from tfgan_suite import losses
 from tfgan_suite.core.image_to_image import ImageToImageGAN
 from tfgan_suite.core.registry import register_variant
 from tfgan_suite.networks.image_to_image import (PatchDiscriminator, UNetGenerator,
@@ -44,20 +44,21 @@ class DiscoGAN(ImageToImageGAN):
         return keras.optimizers.Adam(2e-4, beta_1=0.5, beta_2=0.999)
 
     def generator_loss(self, a, b):
-        fake_b = self.run(self.generator_ab, a, True)
-        fake_a = self.run(self.generator_ba, b, True)
-        adversarial = (self.per_example(ops.softplus(-self.discriminate("b", fake_b, training=True)))
-                       + self.per_example(ops.softplus(-self.discriminate("a", fake_a, training=True))))
-        reconstruction = (self.per_example(ops.square(self.run(self.generator_ba, fake_b, True) - a))
-                          + self.per_example(ops.square(self.run(self.generator_ab, fake_a, True) - b)))
+        fake_b, fake_a = self.translate_both_ways(a, b)
+        scores_b = self.discriminate("b", fake_b, training=True)
+        scores_a = self.discriminate("a", fake_a, training=True)
+        adversarial = (losses.non_saturating_generator_loss(scores_b)
+                       + losses.non_saturating_generator_loss(scores_a))
+        reconstruction = losses.cycle_consistency_loss(
+            a, self.run(self.generator_ba, fake_b, True), b,
+            self.run(self.generator_ab, fake_a, True), distance=losses.squared_error)
         return {"g_loss": adversarial + reconstruction, "reconstruction_loss": reconstruction}
 
     def discriminator_loss(self, a, b):
-        fake_b = ops.stop_gradient(self.run(self.generator_ab, a, True))
-        fake_a = ops.stop_gradient(self.run(self.generator_ba, b, True))
+        fake_b, fake_a = self.translate_both_ways(a, b, for_discriminator=True)
 
         def loss(domain, real, fake):
-            return (self.per_example(ops.softplus(-self.discriminate(domain, real, training=True)))
-                    + self.per_example(ops.softplus(self.discriminate(domain, fake, training=True))))
+            return losses.minimax_discriminator_loss(self.discriminate(domain, real, training=True),
+                                                     self.discriminate(domain, fake, training=True))
 
         return {"d_loss": loss("a", a, fake_a) + loss("b", b, fake_b)}

@@ -16,6 +16,7 @@ pix2pix").
 import keras
 from keras import ops
 
+from tfgan_suite import losses
 from tfgan_suite.core.adversarial import Phase
 from tfgan_suite.core.image_to_image import ImageToImageGAN
 from tfgan_suite.core.registry import register_variant
@@ -49,21 +50,23 @@ class DualGAN(ImageToImageGAN):
         return keras.optimizers.RMSprop(5e-5)
 
     def generator_loss(self, a, b):
-        fake_b = self.run(self.generator_ab, a, True)
-        fake_a = self.run(self.generator_ba, b, True)
-        reconstruction = (self.per_example(ops.abs(self.run(self.generator_ba, fake_b, True) - a))
-                          + self.per_example(ops.abs(self.run(self.generator_ab, fake_a, True) - b)))
-        adversarial = -(self.per_example(self.discriminate("b", fake_b, training=True))
-                        + self.per_example(self.discriminate("a", fake_a, training=True)))
+        fake_b, fake_a = self.translate_both_ways(a, b)
+        reconstruction = losses.cycle_consistency_loss(
+            a, self.run(self.generator_ba, fake_b, True), b,
+            self.run(self.generator_ab, fake_a, True))
+        scores_b = self.discriminate("b", fake_b, training=True)
+        scores_a = self.discriminate("a", fake_a, training=True)
+        adversarial = (losses.wasserstein_generator_loss(scores_b)
+                       + losses.wasserstein_generator_loss(scores_a))
         return {"g_loss": self.reconstruction_weight * reconstruction + adversarial,
                 "reconstruction_loss": reconstruction}
 
     def discriminator_loss(self, a, b):
-        fake_b = ops.stop_gradient(self.run(self.generator_ab, a, True))
-        fake_a = ops.stop_gradient(self.run(self.generator_ba, b, True))
+        fake_b, fake_a = self.translate_both_ways(a, b, for_discriminator=True)
+
         def critic(domain, real, fake):
-            score = lambda images: self.per_example(self.discriminate(domain, images, training=True))
-            return score(fake) - score(real)
+            return losses.wasserstein_critic_loss(self.discriminate(domain, real, training=True),
+                                                  self.discriminate(domain, fake, training=True))
 
         return {"d_loss": critic("a", a, fake_a) + critic("b", b, fake_b)}
 

@@ -19,6 +19,7 @@ Served: `score` (= `serving_default`): `images` -> `scores` [N], higher for anom
 import keras
 from keras import ops
 
+from tfgan_suite import losses
 from tfgan_suite.core.adversarial import Phase
 from tfgan_suite.core.image_in import ImageInModel, checked_images
 from tfgan_suite.core.registry import register_variant
@@ -81,11 +82,10 @@ class GANomaly(ImageInModel):
 
     def generator_loss(self, images):
         z, reconstruction, z_hat = self.encode_decode_encode(images, self.players(), True)
-        features = lambda x: self.discriminator.features(x, training=True)
-        adversarial = self.per_example(ops.square(ops.cast(features(images), "float32")
-                                                  - ops.cast(features(reconstruction), "float32")))
-        contextual = self.per_example(ops.abs(images - reconstruction))
-        encoder = self.per_example(ops.square(z - z_hat))
+        features = lambda x: ops.cast(self.discriminator.features(x, training=True), "float32")
+        adversarial = losses.squared_error(features(images), features(reconstruction))
+        contextual = losses.l1_error(images, reconstruction)
+        encoder = losses.squared_error(z, z_hat)
         return {"g_loss": self.adversarial_weight * adversarial + self.contextual_weight * contextual
                           + self.encoder_weight * encoder,
                 "adversarial_loss": adversarial, "contextual_loss": contextual,
@@ -94,15 +94,15 @@ class GANomaly(ImageInModel):
     def discriminator_loss(self, images):
         _, reconstruction, _ = self.encode_decode_encode(images, self.players(), True)
         logits = lambda x: self.run(self.discriminator, x, True)
-        return {"d_loss": self.per_example(ops.softplus(-logits(images))
-                                           + ops.softplus(logits(ops.stop_gradient(reconstruction))))}
+        return {"d_loss": losses.minimax_discriminator_loss(
+            logits(images), logits(ops.stop_gradient(reconstruction)))}
 
     # ----- scoring and serving ----------------------------------------------------------------
 
     def score_tensor(self, images):
         """A(x) = mean (G_E(x) - E(G(x)))^2 by the served networks (EMA when enabled)."""
         z, _, z_hat = self.encode_decode_encode(images, self.inference_networks(), False)
-        return self.per_example(ops.square(z - z_hat))
+        return losses.squared_error(z, z_hat)
 
     def score(self, images):
         """Anomaly scores (numpy [N], higher: more anomalous) of images [N, H, W, C] in [-1, 1]."""

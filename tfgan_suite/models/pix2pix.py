@@ -13,6 +13,7 @@ concatenation of (input, output). Adam(2e-4, beta_1 = 0.5).
 
 from keras import ops
 
+from tfgan_suite import losses
 from tfgan_suite.core.image_to_image import ImageToImageGAN
 from tfgan_suite.core.registry import register_variant
 from tfgan_suite.networks.image_to_image import PatchDiscriminator, UNetGenerator
@@ -41,21 +42,19 @@ class Pix2Pix(ImageToImageGAN):
         return super().discriminate(domain, ops.concatenate([source, images], axis=-1), training=training)
 
     def generator_loss(self, a, b):
-        fake_b = self.run(self.generator_ab, a, True)
-        fake_a = self.run(self.generator_ba, b, True)
-        adversarial = (self.per_example(ops.softplus(-self.discriminate("b", fake_b, a, True)))
-                       + self.per_example(ops.softplus(-self.discriminate("a", fake_a, b, True))))
-        l1 = self.per_example(ops.abs(fake_b - b)) + self.per_example(ops.abs(fake_a - a))
+        fake_b, fake_a = self.translate_both_ways(a, b)
+        adversarial = (losses.non_saturating_generator_loss(self.discriminate("b", fake_b, a, True))
+                       + losses.non_saturating_generator_loss(self.discriminate("a", fake_a, b, True)))
+        l1 = losses.l1_error(fake_b, b) + losses.l1_error(fake_a, a)
         return {"g_loss": adversarial + self.l1_weight * l1, "l1_loss": l1}
 
     def discriminator_loss(self, a, b):
-        fake_b = ops.stop_gradient(self.run(self.generator_ab, a, True))
-        fake_a = ops.stop_gradient(self.run(self.generator_ba, b, True))
+        fake_b, fake_a = self.translate_both_ways(a, b, for_discriminator=True)
 
         def halved(domain, real, fake, source):
-            # -log D(real) - log(1 - D(fake)), from logits.
-            return 0.5 * (self.per_example(ops.softplus(-self.discriminate(domain, real, source, True)))
-                          + self.per_example(ops.softplus(self.discriminate(domain, fake, source, True))))
+            return 0.5 * losses.minimax_discriminator_loss(
+                self.discriminate(domain, real, source, True),
+                self.discriminate(domain, fake, source, True))
 
         return {"d_loss": halved("b", b, fake_b, a) + halved("a", a, fake_a, b)}
 

@@ -20,6 +20,7 @@ import keras
 import tensorflow as tf
 from keras import ops
 
+from tfgan_suite import losses
 from tfgan_suite.networks.classifier import (CLASSIFIER_DATASETS, CLASSIFIER_IMAGE_SHAPE,
                                             classifier_conv_features)
 from tfgan_suite.core.adversarial import Phase
@@ -104,25 +105,25 @@ class SRGAN(ImageInModel):
         return self.run(self.generator, self.downsample(high_res), True)
 
     def pretraining_loss(self, high_res):
-        return {"mse_loss": self.per_example(ops.square(self.super_resolve(high_res) - high_res))}
+        return {"mse_loss": losses.squared_error(self.super_resolve(high_res), high_res)}
 
     def discriminator_loss(self, high_res):
         fake = ops.stop_gradient(self.super_resolve(high_res))
         real_scores = self.run(self.discriminator, high_res, True)
         fake_scores = self.run(self.discriminator, fake, True)
-        return {"d_loss": self.per_example(ops.softplus(-real_scores) + ops.softplus(fake_scores))}
+        return {"d_loss": losses.minimax_discriminator_loss(real_scores, fake_scores)}
 
     def content_loss(self, fake, high_res):
-        """Eq. 5: the MSE of phi's features (of the pixels when content_features is None)."""
+        """Eq. 5: the MSE of phi's features (eq. 4, of the pixels, when content_features is None)."""
         if self.content_network is None:
-            return self.per_example(ops.square(fake - high_res))
+            return losses.squared_error(fake, high_res)
         features = lambda images: ops.cast(self.content_network(images, training=False), "float32")
-        return self.per_example(ops.square(features(fake) - features(high_res)))
+        return losses.squared_error(features(fake), features(high_res))
 
     def generator_loss(self, high_res):
         fake = self.super_resolve(high_res)
         content = self.content_loss(fake, high_res)
-        adversarial = self.per_example(ops.softplus(-self.run(self.discriminator, fake, True)))
+        adversarial = losses.non_saturating_generator_loss(self.run(self.discriminator, fake, True))
         return {"g_loss": content + self.adversarial_weight * adversarial, "content_loss": content}
 
     # ----- upscaling and serving --------------------------------------------------------------
