@@ -10,6 +10,7 @@ import tensorflow as tf
 import tfgan_suite
 from tfgan_suite.core import discriminator_augmentation as augmentation
 from tfgan_suite.distribute import make_strategy
+from tfgan_suite.models.dcgan import DCGAN
 
 SHAPE = (28, 28, 1)
 
@@ -77,6 +78,24 @@ def test_ada_p_rises_while_d_is_sure_of_the_reals_and_falls_otherwise(tmp_path):
         tfgan_suite.build_model("dcgan", image_shape=SHAPE, width=4, augment="flip")
     with pytest.raises(ValueError, match="reconstructs its input"):
         tfgan_suite.build_model("began", image_shape=SHAPE, width=4, augment="diffaugment")
+
+
+def test_ada_needs_the_real_scores_from_the_discriminator_loss():
+    """ADA's signal is the `real_scores` term of the D phase: a discriminator loss that does not
+    return it gets one clear error, before any update."""
+    class WithoutRealScores(DCGAN):
+        def discriminator_loss(self, images, labels, z):
+            return {"d_loss": super().discriminator_loss(images, labels, z)["d_loss"]}
+
+    keras.utils.set_random_seed(0)
+    model = WithoutRealScores.create(image_shape=SHAPE, width=4, latent_dim=8, augment="ada")
+    model.compile()
+    start = [w.copy() for w in model.get_weights()]
+    batches = tf.data.Dataset.from_tensor_slices(np.zeros((8, *SHAPE), np.float32)).batch(8)
+    with pytest.raises(ValueError, match="discriminator loss does not return them"):
+        model.fit(batches, verbose=0)
+    for before, after in zip(start, model.get_weights()):
+        np.testing.assert_array_equal(before, after)
 
 
 @pytest.mark.slow  # two 8-step runs, one on 2 replicas: ~20 s

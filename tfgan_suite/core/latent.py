@@ -8,7 +8,9 @@ each with fresh z (`self.noise("z", ...)`). The adversarial loss is chosen by na
 
 A variant defines `discriminator_objective(real_scores, fake_scores)` and
 `generator_objective(fake_scores)` (per-example losses of D's outputs), or overrides
-`discriminator_loss` / `generator_loss(images, labels, z)` when it needs more than the scores.
+`discriminator_loss` / `generator_loss(images, labels, z)` when it needs more than the scores
+(a `discriminator_loss` returns D's outputs on the real images as its `real_scores` term, which
+ADA reads).
 Discriminator augmentation for limited data: `augment` ("diffaugment", "ada" or null for none)
 transforms every image `discriminate` sees, real or fake, in the D and G steps (DiffAugment and
 ADA, see `tfgan_suite.core.discriminator_augmentation`). ADA moves p every 4 steps toward the target
@@ -147,16 +149,10 @@ class LatentGAN(AdversarialModel):
 
     def discriminate(self, images, labels):
         """D(x) (or D(x, y)) in training mode, on augmented images when `augment` is set."""
-        state = self._phase_state
-        in_d_phase = (getattr(state, "context", None) or (None, None))[1] == "d_loss"
-        real = in_d_phase and images is getattr(state, "real_images", None)
         if self.augment is not None:
             images = self.augmented(images)
-        scores = self.run(self.discriminator, self.discriminator_inputs(images, labels),
-                          training=True)
-        if real and self.augment == "ada":
-            self.record_real_signs(scores["logits"] if isinstance(scores, dict) else scores)
-        return scores
+        return self.run(self.discriminator, self.discriminator_inputs(images, labels),
+                        training=True)
 
     def augmented(self, images):
         """`images` augmented with this call's own named noise (each D call of a phase draws its
@@ -168,27 +164,25 @@ class LatentGAN(AdversarialModel):
         probability = self.ada_p.value if self.augment == "ada" else None
         return augmentation.augment(images, draw, probability)
 
-    def record_real_signs(self, real_scores):
-        """Adds the signs of D's outputs on this step's real images, over all replicas, to ADA's
-        running sum."""
+    def record_real_signs(self, terms):
+        """Adds the signs of D's outputs on this step's real images (the D phase's `real_scores`
+        term), over all replicas, to ADA's running sum."""
+        if "real_scores" not in terms:
+            raise ValueError(f"ADA reads D's outputs on the real images of the batch, and "
+                             f"{self.variant}'s discriminator loss does not return them (as "
+                             "`real_scores`): use augment='diffaugment'.")
         context = tf.distribute.get_replica_context()
-        signs = ops.reshape(ops.sign(ops.cast(real_scores, "float32")), (-1,))
+        signs = ops.reshape(ops.sign(ops.cast(terms["real_scores"], "float32")), (-1,))
         self.ada_sign_sum.assign_add(context.all_reduce(tf.distribute.ReduceOp.SUM,
                                                         ops.sum(signs)))
         self.ada_seen.assign_add(context.all_reduce(tf.distribute.ReduceOp.SUM,
                                                     ops.cast(ops.size(signs), "float32")))
-        self._phase_state.real_signs_recorded = True
 
     def train_step(self, data):
         """The core's step; under ADA, p then moves every `ADA_INTERVAL` steps and is logged."""
-        self._phase_state.real_signs_recorded = False  # per replica thread, while tracing
         logs = super().train_step(data)
         if self.augment != "ada":
             return logs
-        if not self._phase_state.real_signs_recorded:
-            raise ValueError(f"ADA reads D's outputs on the real images of the batch, and "
-                             f"{self.variant}'s discriminator loss never passes them to "
-                             "`discriminate` as they came: use augment='diffaugment'.")
         due = self.steps_taken % ADA_INTERVAL == 0  # steps_taken counts this step already
         moved = augmentation.ada_probability_step(
             self.ada_p.value, self.ada_sign_sum.value, self.ada_seen.value, self.ada_target,
@@ -204,7 +198,7 @@ class LatentGAN(AdversarialModel):
 
     def phases(self):
         return (Phase("d_loss", ("discriminator",), "discriminator_loss", repeat=self.n_critic,
-                      after="after_discriminator_step"),
+                      after="end_discriminator_step"),
                 Phase("g_loss", ("generator",), "generator_loss", after="after_generator_step"))
 
     def paper_optimizer(self):
@@ -227,8 +221,7 @@ class LatentGAN(AdversarialModel):
         return self.optimizers["generator"]
 
     def phase_inputs(self, batch):
-        # What `discriminate` needs to tell the real images and number its augmentation draws.
-        self._phase_state.real_images, self._phase_state.augment_calls = batch[0], 0
+        self._phase_state.augment_calls = 0  # numbers the phase's augmentation draws
         return (*batch, self.latent_noise())
 
     def latent_noise(self, batch_size=None):
@@ -242,15 +235,25 @@ class LatentGAN(AdversarialModel):
         return losses.adversarial_losses(self.adversarial_loss)[1](fake_scores)
 
     def discriminator_loss(self, images, labels, z):
-        """{"d_loss": per-example loss, <extra metric>: value, ...}."""
+        """{"d_loss": per-example loss, "real_scores": D's outputs on the real images (ADA's
+        signal), <extra metric>: value, ...}."""
         fake = self.generate(z, labels)
-        return {"d_loss": self.discriminator_objective(self.discriminate(images, labels),
-                                                       self.discriminate(fake, labels))}
+        real_scores = self.discriminate(images, labels)
+        return {"d_loss": self.discriminator_objective(real_scores,
+                                                       self.discriminate(fake, labels)),
+                "real_scores": real_scores}
 
     def generator_loss(self, images, labels, z):
         """{"g_loss": per-example loss, <extra metric>: value, ...}."""
         return {"g_loss": self.generator_objective(self.discriminate(self.generate(z, labels),
                                                                      labels))}
+
+    def end_discriminator_step(self, terms):
+        """After each discriminator update: ADA counts D's signs on the reals, then the variant's
+        hook runs."""
+        if self.augment == "ada":
+            self.record_real_signs(terms)
+        return self.after_discriminator_step(terms)
 
     def after_discriminator_step(self, terms):
         """Hook after each discriminator update (e.g. WGAN's weight clipping)."""

@@ -54,7 +54,7 @@ class ACGAN(LatentGAN):
         classes = conditional_losses.acgan_discriminator_class_loss(
             real_out["class_logits"], fake_out["class_logits"], labels)
         return {"d_loss": source + self.class_weight * classes,
-                "source_loss": source, "class_loss": classes}
+                "source_loss": source, "class_loss": classes, "real_scores": real_out["logits"]}
 
     def generator_loss(self, images, labels, z):
         fake_out = self.discriminate(self.generate(z, labels), labels)

@@ -91,7 +91,7 @@ class CGAN(LatentGAN):
         real_out = self.discriminate(images, labels)
         fake_out = self.discriminate(fake, labels)
         d_adversarial = self.discriminator_objective(real_out["logits"], fake_out["logits"])
-        terms = {"d_adversarial": d_adversarial}
+        terms = {"d_adversarial": d_adversarial, "real_scores": real_out["logits"]}
         d_loss = d_adversarial
         if self.mismatch_weight:
             mismatched = self.discriminate(images, self.wrong_labels(labels))

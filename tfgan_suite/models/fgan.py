@@ -28,10 +28,10 @@ class FGAN(LatentGAN):
 
     def discriminator_loss(self, images, labels, z):
         fake = self.generate(z, labels)
-        bound = losses.variational_divergence_terms(self.discriminate(images, labels),
-                                                    self.discriminate(fake, labels),
+        real_scores = self.discriminate(images, labels)
+        bound = losses.variational_divergence_terms(real_scores, self.discriminate(fake, labels),
                                                     self.divergence)
-        return {"d_loss": -bound, "divergence": bound}
+        return {"d_loss": -bound, "divergence": bound, "real_scores": real_scores}
 
     def generator_objective(self, fake_outputs):
         return losses.f_gan_generator_loss(fake_outputs, self.divergence)

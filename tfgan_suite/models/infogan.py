@@ -127,7 +127,8 @@ class InfoGAN(LatentGAN):
         real_out = self.discriminate(images, labels)
         info = self.information_loss(fake_out, z)
         adversarial = self.discriminator_objective(real_out["logits"], fake_out["logits"])
-        return {"d_loss": adversarial + self.info_weight * info, "info_loss": info}
+        return {"d_loss": adversarial + self.info_weight * info, "info_loss": info,
+                "real_scores": real_out["logits"]}
 
     def generator_loss(self, images, labels, z):
         fake_out = self.discriminate(self.generate(z, labels), labels)

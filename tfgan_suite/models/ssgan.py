@@ -94,7 +94,8 @@ class SSGAN(SNGAN):
 
     def discriminator_loss(self, images, labels, z):
         fake = self.generate(z, labels)
-        adversarial = self.discriminator_objective(self.discriminate(images, labels)["logits"],
+        real_scores = self.discriminate(images, labels)["logits"]
+        adversarial = self.discriminator_objective(real_scores,
                                                    self.discriminate(fake, labels)["logits"])
         # All four turns of each image, [4N] -> per image [N] (the mean over its turns).
         batch = ops.shape(images)[0]
@@ -107,7 +108,7 @@ class SSGAN(SNGAN):
             ops.argmax(logits["rotation_logits"], axis=-1) == rotations, "float32"))
         return {"d_loss": adversarial + self.real_rotation_weight * rotation_loss,
                 "d_adversarial": adversarial, "d_rotation_loss": rotation_loss,
-                "rotation_accuracy": accuracy}
+                "rotation_accuracy": accuracy, "real_scores": real_scores}
 
     def generator_loss(self, images, labels, z):
         fake = self.generate(z, labels)

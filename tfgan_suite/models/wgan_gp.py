@@ -39,9 +39,10 @@ class WGANGP(LatentGAN):
         fake = self.generate(z, labels)
         penalty = losses.gradient_penalty(lambda x: self.discriminate(x, labels), images, fake,
                                           self.interpolation_weights(images))
-        critic = losses.wasserstein_critic_loss(self.discriminate(images, labels),
-                                                self.discriminate(fake, labels))
-        return {"d_loss": critic + self.penalty_weight * penalty, "gp": penalty}
+        real_scores = self.discriminate(images, labels)
+        critic = losses.wasserstein_critic_loss(real_scores, self.discriminate(fake, labels))
+        return {"d_loss": critic + self.penalty_weight * penalty, "gp": penalty,
+                "real_scores": real_scores}
 
     def interpolation_weights(self, images):
         """epsilon ~ U[0, 1], one per example, broadcast over its pixels; a fresh draw for each
