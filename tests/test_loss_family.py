@@ -10,7 +10,8 @@ import tfgan_suite
 from export import export_generator
 from tfgan_suite import losses
 from tfgan_suite.distribute import make_strategy
-from tfgan_suite.core.adversarial import ReduceLearningRatesOnPlateau
+from tfgan_suite.models.began import BEGAN, ReduceLearningRatesOnPlateau
+from tfgan_suite.training.run import train
 
 GLOBAL_BATCH = 16
 STEPS = 3
@@ -251,11 +252,41 @@ def test_learning_rates_halve_when_the_monitored_term_stalls():
         schedule.on_epoch_end(7, {"d_loss": 0.1})
 
 
+def test_began_declares_its_stall_schedule_and_plain_fit_adds_nothing():
+    """Keras's `fit` runs the callbacks it is given: BEGAN's schedule is one the model declares
+    (`training_callbacks`), none for stall_patience=None or for a model without a schedule."""
+    schedule, = tiny("began", stall_patience=3).training_callbacks()
+    assert isinstance(schedule, ReduceLearningRatesOnPlateau)
+    assert (schedule.monitor, schedule.factor, schedule.patience) == ("convergence", 0.5, 3)
+    assert tiny("began", stall_patience=None).training_callbacks() == []
+    assert tiny("gan").training_callbacks() == []
+    model = tiny("began", optimizer=lambda: keras.optimizers.Adam(1e-3), stall_patience=1)
+    model.fit(data(POINTS).repeat(6), steps_per_epoch=STEPS, epochs=6, verbose=0)
+    for optimizer in (model.g_optimizer, model.d_optimizer):
+        assert float(optimizer.learning_rate) == pytest.approx(1e-3)
+
+
+def test_the_training_run_adds_the_models_callbacks(monkeypatch, tmp_path):
+    """`tfgan-suite train` passes the model's own callbacks to `fit` (stopped there: no training)."""
+    class Fitted(Exception):
+        pass
+
+    def fit(self, *args, callbacks=(), **kwargs):
+        raise Fitted([type(callback) for callback in callbacks])
+
+    monkeypatch.setattr(BEGAN, "fit", fit)
+    with pytest.raises(Fitted) as fitted:
+        train("began", data="ring8", epochs=1, batch_size=16, steps_per_epoch=1, width=8,
+              latent_dim=2, out=tmp_path / "run", verbose=0, options={"stall_patience": 4})
+    assert fitted.value.args[0].count(ReduceLearningRatesOnPlateau) == 1
+
+
 @pytest.mark.parametrize("replicas", ["one", "two"])
 def test_began_fit_halves_the_learning_rates_when_convergence_stalls(replicas, request):
     strategy = request.getfixturevalue("two_replicas") if replicas == "two" else None
     model = tiny("began", strategy, optimizer=lambda: keras.optimizers.Adam(1e-3), stall_patience=1)
-    history = model.fit(data(POINTS).repeat(6), steps_per_epoch=STEPS, epochs=6, verbose=0).history
+    history = model.fit(data(POINTS).repeat(6), steps_per_epoch=STEPS, epochs=6, verbose=0,
+                        callbacks=model.training_callbacks()).history
     best, halvings = np.inf, 0
     for convergence in history["convergence"]:
         halvings += convergence >= best
@@ -271,6 +302,6 @@ def test_began_stall_schedule_refuses_a_learning_rate_schedule_before_training()
     model = tiny("began", optimizer=decay)
     start = [w.copy() for w in model.get_weights()]
     with pytest.raises(ValueError, match="needs optimizers with a float learning rate"):
-        model.fit(data(POINTS), epochs=2, verbose=0)
+        model.fit(data(POINTS), epochs=2, verbose=0, callbacks=model.training_callbacks())
     for before, after in zip(start, model.get_weights()):
         np.testing.assert_array_equal(before, after)

@@ -33,7 +33,6 @@ import zlib
 from typing import NamedTuple
 
 import keras
-import numpy as np
 import tensorflow as tf
 from keras import ops
 
@@ -273,6 +272,13 @@ class AdversarialModel(keras.Model):
     def metrics(self):
         return list(self.trackers)
 
+    def training_callbacks(self):
+        """Keras callbacks that the model's own training schedule needs (BEGAN's learning-rate
+        halving when M_global stalls), new ones on each call; none by default. The training run
+        adds them to `fit`; calling `fit` yourself, pass them:
+        `model.fit(data, callbacks=[*model.training_callbacks(), ...])`."""
+        return []
+
     # ----- training ---------------------------------------------------------------------------
 
     def unpack_batch(self, data):
@@ -477,51 +483,3 @@ class AdversarialModel(keras.Model):
             for name in cls.networks:
                 config[name] = keras.saving.deserialize_keras_object(config[name])
         return cls.create_built(**config)
-
-
-class ReduceLearningRatesOnPlateau(keras.callbacks.Callback):
-    """Keras's ReduceLROnPlateau for all of a model's optimizers: when the logged `monitor` has not
-    fallen below its best for `patience` epochs, every learning rate is multiplied by `factor`."""
-
-    def __init__(self, monitor, factor=0.5, patience=1):
-        super().__init__()
-        if not 0 < factor < 1:
-            raise ValueError(f"factor must be in (0, 1); got {factor}.")
-        self.monitor = monitor
-        self.factor = factor
-        self.patience = int(patience)
-        self.best = np.inf
-        self.wait = 0
-
-    @property
-    def optimizers(self):
-        return tuple(self.model.optimizers.values())
-
-    @staticmethod
-    def _scale(optimizer, factor):
-        # convert_to_numpy: under a strategy the rate is a MirroredVariable, which float() refuses.
-        optimizer.learning_rate = float(ops.convert_to_numpy(optimizer.learning_rate)) * factor
-
-    def on_train_begin(self, logs=None):
-        # Fail before training, not at the first plateau: Keras cannot set a schedule's rate.
-        for optimizer in self.optimizers:
-            try:
-                self._scale(optimizer, 1.0)
-            except TypeError:
-                raise ValueError(
-                    f"Lowering the learning rates when {self.monitor!r} stalls needs optimizers "
-                    "with a float learning rate, not a LearningRateSchedule: give a float rate, "
-                    "or leave the stall schedule out (BEGAN: stall_patience=None).") from None
-
-    def on_epoch_end(self, epoch, logs=None):
-        if self.monitor not in (logs or {}):
-            raise KeyError(f"{self.monitor!r} is not logged; this model logs {sorted(logs or {})}.")
-        current = float(np.mean(logs[self.monitor]))
-        if current < self.best:
-            self.best, self.wait = current, 0
-            return
-        self.wait += 1
-        if self.wait >= self.patience:
-            for optimizer in self.optimizers:
-                self._scale(optimizer, self.factor)
-            self.wait = 0

@@ -12,31 +12,76 @@ lambda_k = 0.001; code size h = 64; for images, the generator has the decoder's 
 learning rate 1e-4, beta_1 = 0.5. The convergence measure (sec. 3.4.1)
     M_global = L(x) + |gamma L(x) - L(G(z_G))|
 is logged as `convergence`, and k_t as `k_t`. The paper halves the learning rate when M_global
-stalls (sec. 4.1): `fit` halves both when an epoch's mean M_global has not fallen for
-`stall_patience` epochs (2 by default; the paper gives no number; None turns it off).
-
-On MNIST the energy, a mean over pixels, is lowest for images with little ink: the balance
-L(G(z)) = gamma L(x) is met early by thin "1"s, and with gamma = 0.5 the generator settles there
-(measured, width 16, 1500 steps of 64: classifier-FID 434; 5000 steps at learning rate 5e-4:
-"1"s from the decoder generator without tanh and from DCGAN's, FID 463 and 433). gamma = 1 asks
-for generated images as hard to reconstruct as real ones, and more digits appear (FID 336; 234
-after 5000 steps at 5e-4, where the DCGAN generator reached 353; 157 after 10000 steps at 1e-4 in
-20 epochs, where gamma = 0.5 ends at 400; M_global fell every epoch, so no halving).
+stalls (sec. 4.1): both rates are halved when an epoch's mean M_global has not fallen for
+`stall_patience` epochs (2 by default; the paper gives no number; None turns it off). That
+schedule is a Keras callback the model declares (`training_callbacks()`): the training run
+(`tfgan-suite train`) adds it; a direct `fit` call passes it, as any Keras schedule callback:
+`model.fit(data, callbacks=model.training_callbacks())`.
 
 The template runs the discriminator step before the generator step, so L(x) in the k update is
 taken at the generator step (after the discriminator's update). Both means are replica-wide
 (`global_mean`), so every replica computes the same k_{t+1}; k is a non-trainable variable that
-replicas write in sync (aggregation "only_first_replica").
+replicas write in sync (aggregation "only_first_replica"). Runs on MNIST (gamma 0.5 and 1):
+benchmarks/RESULTS.md.
 """
 
 import keras
+import numpy as np
 import tensorflow as tf
+from keras import ops
 
 from tfgan_suite import losses
-from tfgan_suite.core.adversarial import ReduceLearningRatesOnPlateau
 from tfgan_suite.core.latent import LatentGAN
 from tfgan_suite.core.registry import register_variant
 from tfgan_suite.networks import DecoderGenerator
+
+
+class ReduceLearningRatesOnPlateau(keras.callbacks.Callback):
+    """Keras's ReduceLROnPlateau for all of a model's optimizers: when the logged `monitor` has not
+    fallen below its best for `patience` epochs, every learning rate is multiplied by `factor`."""
+
+    def __init__(self, monitor, factor=0.5, patience=1):
+        super().__init__()
+        if not 0 < factor < 1:
+            raise ValueError(f"factor must be in (0, 1); got {factor}.")
+        self.monitor = monitor
+        self.factor = factor
+        self.patience = int(patience)
+        self.best = np.inf
+        self.wait = 0
+
+    @property
+    def optimizers(self):
+        return tuple(self.model.optimizers.values())
+
+    @staticmethod
+    def _scale(optimizer, factor):
+        # convert_to_numpy: under a strategy the rate is a MirroredVariable, which float() refuses.
+        optimizer.learning_rate = float(ops.convert_to_numpy(optimizer.learning_rate)) * factor
+
+    def on_train_begin(self, logs=None):
+        # Fail before training, not at the first plateau: Keras cannot set a schedule's rate.
+        for optimizer in self.optimizers:
+            try:
+                self._scale(optimizer, 1.0)
+            except TypeError:
+                raise ValueError(
+                    f"Lowering the learning rates when {self.monitor!r} stalls needs optimizers "
+                    "with a float learning rate, not a LearningRateSchedule: give a float rate, "
+                    "or leave the stall schedule out (BEGAN: stall_patience=None).") from None
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.monitor not in (logs or {}):
+            raise KeyError(f"{self.monitor!r} is not logged; this model logs {sorted(logs or {})}.")
+        current = float(np.mean(logs[self.monitor]))
+        if current < self.best:
+            self.best, self.wait = current, 0
+            return
+        self.wait += 1
+        if self.wait >= self.patience:
+            for optimizer in self.optimizers:
+                self._scale(optimizer, self.factor)
+            self.wait = 0
 
 
 @register_variant("began")
@@ -64,12 +109,11 @@ class BEGAN(LatentGAN):
             return DecoderGenerator(latent_dim, image_shape, width=width)
         return super().make_generator(image_shape, latent_dim, width, num_classes)
 
-    def fit(self, *args, callbacks=None, **kwargs):
-        """`keras.Model.fit`, with the learning rates halved when M_global stalls."""
-        if self.stall_patience is not None:
-            callbacks = [*(callbacks or []),
-                         ReduceLearningRatesOnPlateau("convergence", 0.5, self.stall_patience)]
-        return super().fit(*args, callbacks=callbacks, **kwargs)
+    def training_callbacks(self):
+        """The learning rates halved when M_global stalls for `stall_patience` epochs (sec. 4.1)."""
+        if self.stall_patience is None:
+            return []
+        return [ReduceLearningRatesOnPlateau("convergence", 0.5, self.stall_patience)]
 
     def paper_optimizer(self):
         return keras.optimizers.Adam(1e-4, beta_1=0.5)

@@ -404,6 +404,7 @@ def train(variant, data="mnist_embedded", epochs=5, batch_size=64, strategy="def
         _translation_grid(data, domains, out, manual_dir, data_dir, picture_options) if translates
         else _input_picture(data, out, manual_dir, data_dir, picture_options) if takes_images
         else SampleGrid(out / "samples", out / "logs"),
+        *model.training_callbacks(),  # the model's own schedule (BEGAN's stall halving)
         *extra_callbacks,
     ]
     # With a checkpoint at the last epoch (a kill while model.keras was written) `fit` only
