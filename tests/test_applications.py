@@ -17,6 +17,7 @@ from serving.local_server import LocalServer
 from serving.model_config import ModelEntry
 from tfgan_suite.data import load_arrays
 from tfgan_suite.metrics.functions import auroc
+from tfgan_suite.training.pictures import rows_picture
 
 # Its module-scoped fixture is built once: one pytest-xdist worker runs the module. Training and
 # exporting its models costs ~40 s, so it is in the full run only (the quick contract checks
@@ -52,7 +53,8 @@ def test_srgan_pretrains_on_mse_then_trains_its_discriminator():
     assert moved > 0
     low_res = model.downsample(digits(3, 2)).numpy()
     assert low_res.shape == (2, 7, 7, 1) and model.upscale(low_res).shape == (2, 28, 28, 1)
-    assert model.epoch_picture(digits(3, 2)).shape == (56, 84, 1)  # bicubic, SRGAN, original
+    # bicubic, SRGAN, original
+    assert rows_picture(model.picture_rows(digits(3, 2))).shape == (56, 84, 1)
     with pytest.raises(ValueError, match=r"content_features='mnist' takes 28x28x1 images"):
         tfgan_suite.build_model("srgan", image_shape=(32, 32, 3), width=4, residual_blocks=1)
     with pytest.raises(ValueError, match="multiples of 4"):
