@@ -261,16 +261,19 @@ def test_folder_splits_cache_and_flips(tmp_path):
 WORKER = r"""
 import json, os, sys
 os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
-import numpy as np
+import types
+import tensorflow as tf
 from tfgan_suite.data import load_dataset
-from tfgan_suite.distribute import make_strategy
 from tfgan_suite.training import train
-strategy = make_strategy("multi_worker")
-dataset, _ = load_dataset({folder!r}, 8, strategy=strategy, shuffle=False)
-seen = sorted(int(round((image[0, 0, 0] + 1) * 127.5)) for batch in dataset for image in batch.numpy())
 index = json.loads(os.environ["TF_CONFIG"])["task"]["index"]
-train("dcgan", data={folder!r}, epochs=2, batch_size=8, strategy=strategy, width=4, latent_dim=8,
+train("dcgan", data={folder!r}, epochs=2, batch_size=8, strategy="multi_worker", width=4, latent_dim=8,
       out={out!r} + str(index), verbose=0, data_options=dict(image_size=8, flip=True))
+# The share this worker reads: what the strategy's cluster resolver tells load_dataset (after
+# the run: the strategy must be created before TensorFlow runs anything).
+cluster = types.SimpleNamespace(
+    num_replicas_in_sync=2, cluster_resolver=tf.distribute.cluster_resolver.TFConfigClusterResolver())
+dataset, _ = load_dataset({folder!r}, 8, strategy=cluster, shuffle=False)
+seen = sorted(int(round((image[0, 0, 0] + 1) * 127.5)) for batch in dataset for image in batch.numpy())
 json.dump(seen, open({out!r} + str(index) + ".json", "w"))
 """
 
@@ -287,13 +290,13 @@ def test_two_workers_read_their_own_files_and_train_on_a_folder(tmp_path):
     # Each worker read only its half of the 32 files (every other file), together all of them.
     assert [len(s) for s in shares] == [16, 16]
     assert sorted(shares[0] + shares[1]) == [5 * i for i in range(32)]
-    assert all(Path(f"{out}{i}/model.keras").is_file() for i in range(2))
+    assert Path(f"{out}0/model.keras").is_file()  # the chief's model (both exited 0 after `fit`)
 
 
 @pytest.mark.slow
 def test_train_cyclegan_on_two_folders_of_photos_at_64_px(tmp_path, capsys):
     rng = np.random.default_rng(0)
-    for domain, count in (("A", 6), ("B", 5)):
+    for domain, count in (("A", 10), ("B", 9)):  # the epoch pictures show 8
         for i in range(count):
             save(tmp_path / domain / f"{i}.jpg", rng.integers(0, 256, (70 + 10 * i, 90, 3)))
     out = tmp_path / "run"
