@@ -115,7 +115,7 @@ def json_to_array(value, dtype, name, max_rank=MAX_JSON_RANK):
     if not valid.all():
         _refuse(cells.flat[np.argmin(valid)], cells.shape, dtype, name)
     if dtype == tf.string:
-        return np.frompyfunc(_string_leaf, 1, 1)(cells).astype(object)
+        return np.asarray(np.frompyfunc(_string_leaf, 1, 1)(cells), dtype=object)  # a scalar too
     wide = np.float64 if dtype.is_floating else np.uint64 if dtype.is_unsigned else np.int64
     try:
         values = cells.astype(wide)
@@ -295,7 +295,7 @@ def predict_response_to_json(response, fmt):
     if fmt == "columnar":
         return b"{" + key + b": " + _json_object({alias: array_to_json(a, alias) for alias, a in arrays.items()}) + b"}"
     count = len(next(iter(arrays.values())))
-    rows = [_json_object({alias: array_to_json(a[i], alias) for alias, a in arrays.items()}) for i in range(count)]
+    rows = [_json_object({alias: array_to_json(a[i, ...], alias) for alias, a in arrays.items()}) for i in range(count)]
     return b"{" + key + b": [" + b", ".join(rows) + b"]}"
 
 

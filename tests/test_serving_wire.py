@@ -10,10 +10,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 from tensorflow.core.framework import tensor_pb2
+from tensorflow_serving.apis import predict_pb2
 
 from serving.client import GeneratorClient
 from serving.local_server import LocalServer
-from serving.rest_api import array_to_json, json_to_array
+from serving.rest_api import array_to_json, json_to_array, predict_response_to_json
 from serving.tensors import VALUE_FIELDS, to_ndarray, write_as_content, write_as_field
 from serving_fixtures import IMAGE_SHAPE, export_test_models, served_model_entries
 
@@ -112,6 +113,18 @@ def test_json_bytes_outputs_are_base64():
     assert json.loads(array_to_json(np.array([b"caf\xc3\xa9"], object), "label")) == ["café"]
 
 
+def test_json_answer_of_several_outputs_in_both_formats():
+    scores, pngs = np.array([0.5, -1.0], np.float32), np.array([b"a", b"b"], object)
+    response = predict_pb2.PredictResponse()
+    write_as_field(scores, response.outputs["scores"])
+    write_as_field(pngs, response.outputs["images_bytes"])
+    b64 = [{"b64": base64.b64encode(png).decode()} for png in pngs.tolist()]
+    assert json.loads(predict_response_to_json(response, "columnar")) == {
+        "outputs": {"scores": [0.5, -1.0], "images_bytes": b64}}
+    assert json.loads(predict_response_to_json(response, "row")) == {
+        "predictions": [{"scores": 0.5, "images_bytes": b64[0]}, {"scores": -1.0, "images_bytes": b64[1]}]}
+
+
 def test_json_inputs_become_arrays_of_the_signatures_dtype():
     z = RNG.normal(size=(3, 4)).astype(np.float32)
     assert_same(json_to_array(z.tolist(), tf.float32, "z", 2), z)
@@ -119,6 +132,7 @@ def test_json_inputs_become_arrays_of_the_signatures_dtype():
     assert_same(json_to_array(7, tf.int32, "seed", 0), np.array(7, np.int32))
     assert_same(json_to_array([True, False], tf.bool, "b", 1), np.array([True, False]))
     assert_same(json_to_array(["a", {"b64": "AAE="}], tf.string, "s", 1), np.array([b"a", b"\x00\x01"], object))
+    assert_same(json_to_array("a", tf.string, "s", 0), np.array(b"a", object))
     assert_same(json_to_array([[], []], tf.float32, "z", 2), np.zeros((2, 0), np.float32))
 
 
