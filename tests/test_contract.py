@@ -102,16 +102,22 @@ PARITY_BUGS = {}
     for case in VARIANTS])
 def test_one_and_two_replicas_agree(variant, two_replicas):
     """Same seed, start weights and global batch: the same logged losses and updated weights."""
+    mirrored = tiny(variant, two_replicas, trained(variant)[1])
+    history = mirrored.fit(data(variant), verbose=0).history
+    assert_same_training(variant, history, mirrored.get_weights())
+
+
+def assert_same_training(variant, history, weights):
+    """The logged `history` and trained `weights` of another run (2 replicas, 2 workers) from
+    `trained(variant)`'s start weights on its data equal that single-replica run's."""
     single, start, single_history = trained(variant)
-    mirrored = tiny(variant, two_replicas, start)
-    mirrored_history = mirrored.fit(data(variant), verbose=0).history
-    assert set(mirrored_history) == set(single_history) == {m.name for m in single.metrics}
+    assert set(history) == set(single_history) == {m.name for m in single.metrics}
     # float32 sums taken in another order (synchronized batch norm, gradient all-reduce) differ by
     # up to 3e-5 relative after 2 SGD steps (SSGAN; in float64 the same run agrees to 5e-7); a
     # gradient scaled by the replica count, or noise drawn per replica, is off by far more.
     for name in single_history:
-        np.testing.assert_allclose(mirrored_history[name], single_history[name], rtol=1e-4,
-                                   atol=1e-6, err_msg=name)
+        np.testing.assert_allclose(history[name], single_history[name], rtol=1e-4, atol=1e-6,
+                                   err_msg=name)
     assert int(single.steps_taken) == STEPS
     moved = max(np.abs(w1 - w0).max() for w1, w0 in zip(single.get_weights(), start))
     assert moved > 1e-4, "training must have changed the weights for the comparison to mean anything"
@@ -120,9 +126,9 @@ def test_one_and_two_replicas_agree(variant, two_replicas):
     # reach ~2e-5). State that holds network outputs (CycleGAN's pools of generated images, moving
     # statistics) to 1e-3: images through instance norm carry the summation-order noise of the
     # losses, up to 5e-4 here, while a wrong image or statistic is off by far more.
-    for w_single, w_mirrored, variable in zip(single.get_weights(), mirrored.get_weights(),
-                                             single.weights):
-        np.testing.assert_allclose(w_mirrored, w_single, atol=5e-5 if variable.trainable else 1e-3,
+    assert len(weights) == len(single.weights)
+    for w_single, w_other, variable in zip(single.get_weights(), weights, single.weights):
+        np.testing.assert_allclose(w_other, w_single, atol=5e-5 if variable.trainable else 1e-3,
                                    err_msg=variable.path)
 
 

@@ -162,6 +162,13 @@ class AdversarialModel(keras.Model):
         self.built = True
         return self
 
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        """Nothing to build: `compile` built the networks, metrics and optimizers. Keras 3's
+        `fit` under a strategy would first average its first batch over the replicas with
+        `strategy.reduce("MEAN", batch, axis=None)`, which MultiWorkerMirroredStrategy takes only
+        for a single tensor: a batch of (images, labels) or (domain_a, domain_b) failed there with
+        "Attempt to convert a value (PerReplica...)" (keras-team/keras#20329)."""
+
     def build_weights(self):
         """Calls every network once, eagerly, so that all weights exist."""
         raise NotImplementedError(f"{type(self).__name__} must define build_weights")
