@@ -1,5 +1,6 @@
 """One error type for the serving path: a gRPC status code plus TF Serving's message."""
 
+import re
 import sys
 import traceback
 
@@ -60,8 +61,18 @@ EXIT_INTERNAL_ERROR = 1
 EXIT_INTERRUPTED = 130
 
 
+# A message quoting a tensor would print its values (thousands of characters for one batch of
+# images, e.g. TF's "Attempt to convert a value (PerReplica:{ 0: <tf.Tensor: ...numpy=array(...)>"):
+# the line keeps a tensor's type, shape and dtype, and no line is longer than this.
+MAX_MESSAGE_LENGTH = 500
+_TENSOR = re.compile(r"<tf\.(\w+): (shape=\([^)]*\)), (dtype=\w+), numpy=.*?>", re.DOTALL)
+# numpy's repr: `array([...])`, with `, shape=(...)` when it elides values and `, dtype=...`.
+_ARRAY = re.compile(r"array\(\[.*?\]((?:, \w+=(?:\([^)]*\)|\w+))*)\)", re.DOTALL)
+
+
 def describe(error):
-    """The message of an exception as a user should read it, on one line."""
+    """The message of an exception as a user should read it: one line of at most
+    MAX_MESSAGE_LENGTH characters, with no tensor's or array's values."""
     if isinstance(error, grpc.RpcError) and hasattr(error, "code"):
         message = f"{error.code().name}: {error.details()}"
     elif isinstance(error, KeyError) and error.args and isinstance(error.args[0], str):
@@ -70,7 +81,12 @@ def describe(error):
         message = f"{error.strerror}: {error.filename}"
     else:
         message = str(error) or type(error).__name__
-    return " ".join(message.split())
+    message = _TENSOR.sub(r"<tf.\1 \2 \3>", message)
+    message = _ARRAY.sub(lambda array: f"array({array[1].lstrip(', ') or '...'})", message)
+    message = " ".join(message.split())
+    if len(message) > MAX_MESSAGE_LENGTH:
+        message = message[:MAX_MESSAGE_LENGTH - 3].rstrip() + "..."
+    return message
 
 
 def run_cli(main, argv=None, user_errors=(), verbose=False):

@@ -1,12 +1,11 @@
-"""1 replica vs 2 under the paper's optimizers, and 2 worker processes vs 1 replica (the
-MirroredStrategy parity of every variant with SGD: tests/test_contract.py)."""
+"""1 replica vs 2 under the paper's optimizers, and `tfgan-suite train --strategy multi_worker` on
+2 worker processes (the parity of every variant with SGD: on 2 replicas tests/test_contract.py, on
+2 workers tests/test_multi_worker_contract.py)."""
 
+import csv
 import json
-import os
-import subprocess
 import sys
-import socket
-from pathlib import Path
+import zipfile
 
 import keras
 import numpy as np
@@ -14,6 +13,7 @@ import pytest
 import tensorflow as tf
 
 from helpers import tiny_images, tiny_model
+from multi_worker import Cluster
 from tfgan_suite.distribute import make_strategy
 
 GLOBAL_BATCH = 16
@@ -44,54 +44,88 @@ def test_default_optimizers_report_same_losses_on_two_replicas(variant, two_repl
         np.testing.assert_allclose(mirrored_history[name], single_history[name], rtol=1e-4)
 
 
-WORKER = r"""
-import json, os, sys
-os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
-sys.path.insert(0, {tests!r})
-import numpy as np
-import tensorflow as tf
-from tfgan_suite.distribute import make_strategy
-from test_distribution import train_few_steps
-start = [np.asarray(w, np.float32) for w in json.load(open({weights!r}))]
-_, weights, history = train_few_steps({variant!r}, make_strategy("multi_worker"), weights=start)
-if json.loads(os.environ["TF_CONFIG"])["task"]["index"] == 0:
-    json.dump({{"history": history, "weights": [w.tolist() for w in weights]}}, open({out!r}, "w"))
-"""
+
+# The command of the multi-worker issue (cgan: labelled batches; cyclegan: two domains).
+TRAIN = ["--strategy", "multi_worker", "--steps-per-epoch", "10", "--batch-size", "16", "--width", "8"]
 
 
-def free_ports(n):
-    sockets = [socket.socket() for _ in range(n)]
-    for s in sockets:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in sockets]
-    for s in sockets:
-        s.close()
-    return ports
+def train_on_two_workers(variant, out, epochs, *flags, tmp):
+    """`tfgan-suite train` as the two worker processes of one cluster; every wait is bounded."""
+    command = [sys.executable, "-m", "tfgan_suite.cli", "train", variant, *TRAIN, "--out", str(out),
+               "--epochs", str(epochs), *flags]
+    with Cluster([command, command], tmp / f"logs-{epochs}", env={"TMPDIR": str(tmp)}) as cluster:
+        assert cluster.wait(timeout=240) == [0, 0], cluster.logs()
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("variant", ["gan", "dcgan"])
-def test_two_worker_processes_agree_with_one_replica(variant, tmp_path):
-    start, single_weights, single_history = train_few_steps(variant, make_strategy("default"))
-    weights_file, out = tmp_path / "start.json", tmp_path / "result.json"
-    weights_file.write_text(json.dumps([w.tolist() for w in start]))
-    script = WORKER.format(tests=str(Path(__file__).parent), weights=str(weights_file),
-                           variant=variant, out=str(out))
-    cluster = {"worker": [f"127.0.0.1:{port}" for port in free_ports(2)]}
-    workers = []
-    for index in range(2):
-        env = {**os.environ, "TF_CONFIG": json.dumps(
-            {"cluster": cluster, "task": {"type": "worker", "index": index}})}
-        workers.append(subprocess.Popen([sys.executable, "-c", script], env=env,
-                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
-    try:
-        outputs = [w.communicate(timeout=240)[0] for w in workers]
-    finally:
-        for w in workers:
-            w.kill()
-    assert [w.returncode for w in workers] == [0, 0], outputs[0][-3000:] + outputs[1][-3000:]
-    result = json.loads(out.read_text())
-    for name in single_history:
-        np.testing.assert_allclose(result["history"][name], single_history[name], rtol=1e-5)
-    for w_single, w_workers in zip(single_weights, result["weights"]):
-        np.testing.assert_allclose(np.asarray(w_workers, np.float32), w_single, atol=1e-5)
+def history_epochs(out):
+    with open(out / "history.csv", newline="") as f:
+        return [int(row["epoch"]) for row in csv.DictReader(f)]
+
+
+def event_files(out):
+    """TensorBoard event files per folder of the run's logs."""
+    found = {}
+    for path in (out / "logs").rglob("events.out.tfevents.*"):
+        found.setdefault(str(path.parent.relative_to(out)), []).append(path.name)
+    return found
+
+
+# --resume is checked with cgan only: what it restores does not depend on the batches' structure.
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("variant, resume", [
+    ("cgan", True), pytest.param("cyclegan", False, marks=pytest.mark.slow)])
+def test_cli_trains_on_two_workers_the_chief_writes_the_run_and_it_resumes(variant, resume,
+                                                                           tmp_path):
+    """Two `tfgan-suite train --strategy multi_worker` processes (TF_CONFIG) train one model: only
+    the chief writes --out (one history row and one TensorBoard file per epoch, not one per
+    worker), the other worker's temporary run is gone, and `--resume` continues on both."""
+    flags = []
+    if variant == "cyclegan":
+        rng = np.random.default_rng(0)
+        for domain in "AB":
+            np.savez(tmp_path / f"{domain}.npz", images=rng.integers(0, 256, (64, 28, 28), np.uint8))
+        flags = ["--data", f"{tmp_path / 'A.npz'},{tmp_path / 'B.npz'}"]
+    out, tmp = tmp_path / "run", tmp_path / "tmp"
+    tmp.mkdir()
+    train_on_two_workers(variant, out, 1, *flags, tmp=tmp)
+    assert {p.name for p in out.iterdir()} == {"run.json", "model.keras", "history.csv", "logs",
+                                               "samples"}
+    assert history_epochs(out) == [0]
+    assert sorted(p.name for p in (out / "samples").iterdir()) == ["epoch_001.png"]
+    assert all(len(names) == 1 for names in event_files(out).values()), event_files(out)
+    assert not list(tmp.glob("tfgan-suite-worker-*")), "the other worker's run must be deleted"
+    if not resume:
+        return
+    train_on_two_workers(variant, out, 2, *flags, "--resume", tmp=tmp)
+    assert history_epochs(out) == [0, 1]
+    with zipfile.ZipFile(out / "model.keras") as archive:
+        info = json.loads(archive.read("config.json"))["config"]["training_info"]
+    assert (info["epochs"], info["steps"]) == (2, 20)
+    assert not list(tmp.glob("tfgan-suite-worker-*"))
+
+
+def test_an_error_line_names_a_tensors_shape_instead_of_printing_its_values(capsys):
+    """TF's message for the PerReplica value of a batch quoted every pixel (~2,000 characters for
+    a batch of 8 MNIST images): the CLI's one line names the tensors' shapes and stays short."""
+    from serving.errors import MAX_MESSAGE_LENGTH, run_cli
+    from tensorflow.python.distribute.values import PerReplica
+
+    images = tf.random.uniform((8, 28, 28, 1))
+
+    def fails(argv):
+        tf.constant(PerReplica([images, images]))
+
+    assert run_cli(fails) == 2  # a ValueError: the user-error line
+    line = capsys.readouterr().err
+    assert line.count("\n") == 1 and len(line) < MAX_MESSAGE_LENGTH + 100, line
+    assert "<tf.Tensor shape=(8, 28, 28, 1) dtype=float32>" in line, line
+    assert "numpy" not in line and "0." not in line, line
+
+    def fails_at_length(argv):
+        raise ValueError(f"the data {np.arange(5000)!r}, {np.eye(2, dtype=np.int8)!r} and then "
+                         + "more words " * 200)
+
+    assert run_cli(fails_at_length) == 2
+    line = capsys.readouterr().err
+    assert line.startswith("error: the data array(shape=(5000,)), array(dtype=int8) and then more")
+    assert line.endswith("...\n") and len(line) == len("error: ") + MAX_MESSAGE_LENGTH + 1

@@ -13,6 +13,7 @@ import json
 import math
 import os
 import shutil
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -301,6 +302,19 @@ def _start_run(out, arguments, overwrite):
     _atomic_write_text(out / RUN_FILE, json.dumps(dataclasses.asdict(arguments), indent=1))
 
 
+def _worker_directory(out, resume):
+    """The run directory of a multi-worker cluster's worker other than the chief: a temporary one,
+    so that only the chief writes `out` while every worker runs the same saves (Keras's multi-worker
+    guide), holding a copy of what a resume reads of the chief's run."""
+    private = Path(tempfile.mkdtemp(prefix="tfgan-suite-worker-"))
+    for name in (RUN_FILE, MODEL_FILE, BACKUP_DIR, "history.csv") if resume else ():
+        if (out / name).is_dir():
+            shutil.copytree(out / name, private / name)
+        elif (out / name).exists():
+            shutil.copy2(out / name, private / name)
+    return private
+
+
 def _keep_history_before(path, epoch):
     """Drops the rows of epochs a resume trains again (logged after the last checkpoint)."""
     if not path.is_file():
@@ -366,6 +380,11 @@ def train(variant, data="mnist_embedded", epochs=5, batch_size=64, strategy="def
         shutil.rmtree(out / BACKUP_DIR, ignore_errors=True)
         return keras.models.load_model(out / MODEL_FILE)
     strategy = make_strategy(strategy)
+    chief = strategy.extended.should_checkpoint  # False on a multi-worker cluster's other workers
+    if not chief:
+        # Copied before the chief writes anything: it starts after the model is built, and
+        # building it waits for every worker (the chief broadcasts the initial weights).
+        out = _worker_directory(out, resume)
     # Before the data: the shuffle order depends on the global seed as well as its own.
     keras.utils.set_random_seed(seed)
     translates = cls.training_domains == 2
@@ -421,4 +440,6 @@ def train(variant, data="mnist_embedded", epochs=5, batch_size=64, strategy="def
     model.save(partial)
     os.replace(partial, out / MODEL_FILE)
     shutil.rmtree(out / BACKUP_DIR, ignore_errors=True)  # only now: model.keras is complete
+    if not chief:
+        shutil.rmtree(out)
     return model
