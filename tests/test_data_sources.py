@@ -18,6 +18,7 @@ from tfgan_suite.cli import main
 from tfgan_suite.data import load_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.xdist_group("test_data_sources")  # one TFDS data_dir per run
 
 
 def all_batches(dataset):
