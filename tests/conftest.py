@@ -1,7 +1,8 @@
 """Test set-up: two logical CPU devices, so MirroredStrategy has 2 replicas on a CPU-only machine
 (this must run before TensorFlow initialises its devices, hence at conftest import); a test that
 skips for want of the shared datasets fails when they are present, and so does any skip but
-the absent TF Serving binary's; more than the expected skips fail the run.
+the absent TF Serving binary's; more than the expected skips fail the run; a `quality` marker
+must name a registered variant (setup.cfg says how).
 """
 
 import os
@@ -41,6 +42,20 @@ def pytest_runtest_makereport(item, call):
     failure = skip_for_want_of_present_data(report) or unexpected_skip(report)
     if failure:
         report.outcome, report.longrepr = "failed", failure
+
+
+def pytest_collection_modifyitems(config, items):
+    """A `quality` marker without `variant=` or naming no registered variant is a collection
+    error: tests/test_suite_guards.py counts the quality tests by that name."""
+    from tfgan_suite import VARIANTS
+
+    for item in items:
+        for marker in item.iter_markers("quality"):
+            variant = marker.kwargs.get("variant")
+            if variant not in VARIANTS or marker.args or len(marker.kwargs) != 1:
+                raise pytest.UsageError(
+                    f"{item.nodeid}: write @pytest.mark.quality(variant=NAME) with NAME one of "
+                    f"{', '.join(sorted(VARIANTS))} (got args {marker.args}, kwargs {marker.kwargs})")
 
 
 def pytest_sessionfinish(session, exitstatus):

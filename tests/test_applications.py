@@ -83,6 +83,7 @@ def served(tmp_path_factory):
                    target=f"127.0.0.1:{server.grpc_port}")
 
 
+@pytest.mark.quality(variant="ganomaly")
 def test_ganomaly_scores_an_unseen_digit_as_anomalous_after_training_on_ones(served):
     ones, zeros = digits(1, 200, offset=800), digits(0, 200)
     trained = auroc(served["ganomaly"].score(ones), served["ganomaly"].score(zeros))
@@ -145,6 +146,7 @@ def test_upscale_and_score_commands_over_grpc_and_from_the_keras_file(served, tm
 
 
 @pytest.mark.slow
+@pytest.mark.quality(variant="anogan")
 def test_anogan_latent_search_and_f_anogan_encoder_score_an_unseen_digit_as_anomalous():
     keras.utils.set_random_seed(0)
     model = tfgan_suite.build_model("anogan", image_shape=(28, 28, 1), width=8, latent_dim=16,

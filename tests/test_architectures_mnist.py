@@ -43,6 +43,7 @@ MIN_DIGITS = 7  # measured 10; a generator collapsed on a few digits has fewer
 
 
 @pytest.mark.slow
+@pytest.mark.quality(variant="ssgan")
 @pytest.mark.timeout(1800)  # ~960 CPU s, more than the suite's 900 s when beside another test
 def test_ssgan_learns_rotations_of_unseen_digits_without_collapsing():
     images = load_arrays("mnist_embedded")[0].astype(np.float32) / 127.5 - 1

@@ -33,13 +33,15 @@ def reference():
     return bench.real_features()
 
 
-@pytest.mark.parametrize("variant", sorted(CLASS_ACCURACY_BARS))
+@pytest.mark.parametrize("variant", [pytest.param(name, marks=pytest.mark.quality(variant=name))
+                                     for name in sorted(CLASS_ACCURACY_BARS)])
 def test_classifier_recognises_the_requested_class(variant, reference):
     model, _ = bench.train(variant)
     figures = bench.class_accuracy_and_fid(model, reference)
     assert figures["class_accuracy"] >= CLASS_ACCURACY_BARS[variant], figures
 
 
+@pytest.mark.quality(variant="infogan")
 def test_infogan_categorical_code_carries_the_digit():
     model, _ = bench.train("infogan", steps=INFOGAN_STEPS, latent_dim=bench.INFOGAN_LATENT,
                            width=64, networks="paper")
@@ -48,6 +50,7 @@ def test_infogan_categorical_code_carries_the_digit():
     assert figures["matched_accuracy"] >= INFOGAN_MATCHED_BAR, figures
 
 
+@pytest.mark.quality(variant="icgan")
 def test_icgan_reconstructs_and_edits(reference):
     model, _ = bench.train("icgan")
     figures = bench.icgan_figures(model)

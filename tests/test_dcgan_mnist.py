@@ -14,6 +14,7 @@ STEPS, BATCH = 300, 64
 
 
 @pytest.mark.slow  # 43 s of CPU
+@pytest.mark.quality(variant="dcgan")
 def test_a_short_dcgan_run_lowers_the_classifier_fid():
     """The bar: FID[mnist-classifier] (1000 samples against 5000 real test images) falls at least
     1.8x in 300 steps of 64 on the embedded MNIST (width 16, latent 32, Adam(2e-4, 0.5)).

@@ -29,6 +29,7 @@ class PoolAtStart(keras.callbacks.Callback):
 
 
 @pytest.mark.slow
+@pytest.mark.quality(variant="cyclegan")
 def test_cyclegan_translates_the_style_pair_keeping_the_digit(tmp_path):
     keras.utils.set_random_seed(1)
     untrained = style_pair_scores(tfgan_suite.build_model(

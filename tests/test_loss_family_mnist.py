@@ -67,6 +67,7 @@ def trained(variant, steps, seed=0, **options):
 
 
 @pytest.mark.slow
+@pytest.mark.quality(variant="ebgan")
 def test_ebgan_meets_the_mnist_bar(mnist_bar):
     """Bar: FID <= 220 and every digit present, after 1500 steps (margin m = 1 for the per-pixel
     energy, lambda_PT 0.1, Adam(2e-4, 0.5)). Measured: seed 0: FID 151, rarest digit 8 of 1000

@@ -72,6 +72,7 @@ def test_the_bars_fail_a_circle_and_a_collapsed_generator():
 
 
 @pytest.mark.slow
+@pytest.mark.quality(variant="lsgan")
 def test_lsgan_covers_the_ring():
     """Bar: >= 6 modes, >= 70% high quality: LSGAN drops a mode or two on some seeds. Measured
     (modes holding >= 1%), seeds 0, 1: 7 modes, 83% (the eighth empty); 8, 82% (smallest 1.9%)."""
@@ -80,6 +81,7 @@ def test_lsgan_covers_the_ring():
 
 
 @pytest.mark.slow
+@pytest.mark.quality(variant="gan")
 def test_hinge_gan_covers_the_ring():
     """Bar: >= 7 modes, >= 60% high quality, no mode under 4%. Measured: seed 0: 8, 74%, smallest
     mode 8.0%; seed 1: 8, 78%, 8.5%."""
@@ -103,6 +105,7 @@ F_GAN_RING_BARS = {
 
 
 @pytest.mark.slow
+@pytest.mark.quality(variant="fgan")
 @pytest.mark.parametrize("divergence", F_GAN_RING_BARS)
 def test_fgan_learns_the_ring(divergence):
     min_share, min_quality = F_GAN_RING_BARS[divergence]
@@ -112,6 +115,7 @@ def test_fgan_learns_the_ring(divergence):
 
 
 @pytest.mark.slow
+@pytest.mark.quality(variant="wgan")
 def test_wgan_covers_the_ring():
     """Bar: >= 7 modes, >= 30% high quality, with RMSProp (the paper's optimizer: Adam gave
     4 modes, 0.3%) and clip_value 0.1: the paper's c = 0.01, set for DCGAN critics on images,
@@ -122,6 +126,7 @@ def test_wgan_covers_the_ring():
 
 
 @pytest.mark.slow
+@pytest.mark.quality(variant="wgan_gp")
 def test_wgan_gp_covers_the_ring():
     """Bar: >= 7 modes, >= 70% high quality, with the paper's toy-data settings (its gan_toy.py:
     lambda = 0.1, Adam betas (0.5, 0.9), n_critic = 5), no mode under 5%. Measured: seed 0: 8, 80%,

@@ -162,6 +162,7 @@ def test_nan_in_the_first_epoch_says_there_is_no_checkpoint(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.quality(variant="gan")
 def test_gan_covers_the_ring_of_eight_gaussians():
     """The bar: at least 7 of 8 modes (each holding >= 1% of the samples), at least 80% of samples
     within 3 sigma of a mode, no mode under 5%. Measured with gan's toy recipe
