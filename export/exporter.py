@@ -34,7 +34,7 @@ WARMUP_BATCH_SIZES = (1, 64)
 def load_generator_model(model_or_keras_file):
     """Accept a model object or a path to a `.keras` file saved by `model.save`."""
     if isinstance(model_or_keras_file, (str, os.PathLike)):
-        import tfgan_suite  # noqa: F401  (registers the serializable GAN classes)
+        import tfgan_suite.models  # noqa: F401  (registers the serializable GAN classes)
 
         return keras.models.load_model(model_or_keras_file)
     return model_or_keras_file

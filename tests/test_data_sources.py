@@ -307,7 +307,7 @@ def test_train_cyclegan_on_two_folders_of_photos_at_64_px(tmp_path, capsys):
     assert code == 0, capsys.readouterr()
     import keras
 
-    import tfgan_suite  # noqa: F401
+    import tfgan_suite.models  # noqa: F401
     model = keras.models.load_model(out / "model.keras")
     translated = model.translate(np.zeros((1, 64, 64, 3), np.float32), "a2b")
     assert np.asarray(translated).shape == (1, 64, 64, 3)

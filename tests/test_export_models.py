@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-import tfgan_suite  # noqa: F401  (registers the serializable GAN classes)
+import tfgan_suite.models  # noqa: F401  (registers the serializable GAN classes)
 from export import export_generator, read_facts
 from tfgan_suite.models import build_model
 

@@ -57,7 +57,7 @@ def test_cli_train_writes_a_complete_run_and_samples_it(tmp_path, capsys):
     assert model.training_info["steps"] == 40 and model.training_info["dataset"] == "ring8"
     assert json.loads((run / "run.json").read_text())["options"] == {"width": 16}
 
-    assert main(["sample", str(run / "model.keras"), "--num", "16", "--out",
+    assert main(["sample", str(run / "model.keras"), "--num-samples", "16", "--out",
                  str(tmp_path / "s.png")]) == 0
     assert (tmp_path / "s.png").stat().st_size > 100
     assert capsys.readouterr().err == ""
@@ -261,7 +261,7 @@ def test_demo_trains_exports_serves_and_samples_over_grpc(tmp_path):
 
 @pytest.mark.slow
 def test_demo_cyclegan_translates_over_grpc_as_the_trained_model(tmp_path):
-    import tfgan_suite  # noqa: F401  (registers the models for loading)
+    import tfgan_suite.models  # noqa: F401  (registers the models for loading)
     from tfgan_suite.cli.image_in import read_images
 
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}

@@ -4,9 +4,7 @@
 import json
 from pathlib import Path
 
-import numpy as np
-
-from tfgan_suite.training.synthetic_data import CONDITIONAL_VARIANTS
+from tfgan_suite.cli.arguments import CONDITIONAL_VARIANTS
 
 
 def register(subparsers):
@@ -23,12 +21,13 @@ def register(subparsers):
                                              "on the labelled images)")
     augment.add_argument("--variant", choices=CONDITIONAL_VARIANTS, default="cgan",
                          help="the generator trained when no --generator is given")
-    augment.add_argument("--gan-steps", type=int, default=2000)
+    augment.add_argument("--gan-steps", type=int, default=2000, help="training steps of that GAN")
     augment.add_argument("--width", type=int, default=32, help="the trained GAN's width")
     augment.add_argument("--ratio", type=float, default=1.0,
                          help="generated images per labelled image")
-    augment.add_argument("--classifier-steps", type=int, default=1000)
-    augment.add_argument("--batch-size", type=int, default=64)
+    augment.add_argument("--classifier-steps", type=int, default=1000,
+                         help="training steps of each classifier")
+    augment.add_argument("--batch-size", type=int, default=64, help="batch size of all training")
     augment.add_argument("--seed", type=int, default=0, help="the labelled images and all training")
     augment.add_argument("--save-npz", help="write the mixed (labelled + generated) set here")
     augment.add_argument("--out", help="write the results as JSON here")
@@ -36,6 +35,8 @@ def register(subparsers):
 
 
 def run_augment(args):
+    import numpy as np
+
     from tfgan_suite.training.synthetic_data import (
         balanced_subset, generated_examples, load_generator, test_accuracy, train_and_test_arrays,
         train_generator)

@@ -13,10 +13,7 @@ embedded pair's test split also the error against the known style map and the cl
 import json
 from pathlib import Path
 
-
-from tfgan_suite.metrics.evaluate import METRICS, evaluate_images, parse_metrics, sample_batches
-from tfgan_suite.metrics.extractors import available_extractors
-from tfgan_suite.metrics.reference import reference_features
+from tfgan_suite.cli.arguments import EXTRACTORS, METRICS
 
 
 def register(subparsers):
@@ -30,7 +27,7 @@ def register(subparsers):
     parser.add_argument("--split", default="test", help="split of --data (default: test)")
     parser.add_argument("--manual-dir", help="folder with a TFDS dataset's original archives (offline)")
     parser.add_argument("--data-dir", help="TFDS data_dir")
-    parser.add_argument("--extractor", default="mnist-classifier", choices=available_extractors(),
+    parser.add_argument("--extractor", default="mnist-classifier", choices=EXTRACTORS,
                         help="feature network (default: mnist-classifier; inception = published-FID setting)")
     parser.add_argument("--metrics", default=",".join(METRICS),
                         help=f"comma-separated subset of {','.join(METRICS)}")
@@ -38,7 +35,7 @@ def register(subparsers):
                         help="generated images (at most, for image files)")
     parser.add_argument("--num-reference", type=int, default=10000, help="real images")
     parser.add_argument("--seed", type=int, default=0, help="seed of the first sample batch")
-    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--batch-size", type=int, default=500, help="images per network call")
     parser.add_argument("--cache-dir", help="reference feature cache (default: ~/.cache/tfgan_suite/reference)")
     parser.add_argument("--out", default="evaluation.json", help="JSON file to write")
     parser.set_defaults(func=run)
@@ -51,7 +48,7 @@ def open_source(source):
     if path.suffix == ".keras":
         import keras
 
-        import tfgan_suite  # noqa: F401  (registers the serializable GAN classes)
+        import tfgan_suite.models  # noqa: F401  (registers the serializable GAN classes)
 
         model = keras.models.load_model(path)
         if not hasattr(model, "sample") and not hasattr(model, "translate"):
@@ -129,6 +126,9 @@ def format_table(results):
 
 def run(args):
     # Bad input raises ValueError/OSError, which the top-level handler prints as one line.
+    from tfgan_suite.metrics.evaluate import evaluate_images, parse_metrics, sample_batches
+    from tfgan_suite.metrics.reference import reference_features
+
     metrics = parse_metrics(args.metrics)
     source, kind = open_source(args.source)
     if hasattr(source, "translate"):

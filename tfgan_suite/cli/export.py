@@ -1,6 +1,6 @@
 """`tfgan-suite export`: a saved `.keras` model -> BASE/NAME/VERSION SavedModel for TF Serving."""
 
-from export import exporter
+from tfgan_suite.cli.arguments import DEFAULT_MAX_SAMPLES, hide_aliases
 
 
 def register(subparsers):
@@ -9,19 +9,23 @@ def register(subparsers):
         "(latent GANs: serving_default, sample, sample_png; image-to-image: translate_a2b/b2a)"
     )
     parser.add_argument("model", help="a .keras file written by model.save()")
-    parser.add_argument("--base-dir", required=True, help="model base directory served by TF Serving")
-    parser.add_argument("--name", required=True, help="model name (the sub-directory under --base-dir)")
+    hide_aliases(parser.add_argument(
+        "--model-base", "--base-dir", required=True,
+        help="model base directory, as `tfgan-suite serve --model-base` serves it"), "--base-dir")
+    parser.add_argument("--name", required=True, help="model name (the sub-directory under --model-base)")
     parser.add_argument("--version", type=int, default=None, help="integer version (default: next free)")
     parser.add_argument(
-        "--max-samples", type=int, default=exporter.DEFAULT_MAX_SAMPLES,
+        "--max-samples", type=int, default=DEFAULT_MAX_SAMPLES,
         help="batch cap of every signature (e.g. the largest num_samples of `sample`)",
     )
     parser.set_defaults(func=run)
 
 
 def run(args):
+    from export import exporter
+
     path = exporter.export_generator(
-        args.model, args.base_dir, args.name, version=args.version, max_samples=args.max_samples
+        args.model, args.model_base, args.name, version=args.version, max_samples=args.max_samples
     )
     print(path)
     return 0

@@ -11,9 +11,6 @@ served model:
 import csv
 from pathlib import Path
 
-import numpy as np
-
-from tfgan_suite.training.pictures import save_picture
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
 
@@ -48,6 +45,7 @@ def register(subparsers):
 
 def read_images(path):
     """([N, H, W, C] float32 in [-1, 1], file names) of an image or a folder of same-sized images."""
+    import numpy as np
     from PIL import Image
 
     path = Path(path)
@@ -77,7 +75,7 @@ def run_on_images(args, call):
             return call(client, images), names
     import keras
 
-    import tfgan_suite  # noqa: F401  (registers the models for loading)
+    import tfgan_suite.models  # noqa: F401  (registers the models for loading)
 
     if not Path(args.model).is_file():
         raise FileNotFoundError(f"No such model file: {args.model} (give a .keras file, or "
@@ -92,6 +90,10 @@ def run_on_images(args, call):
 
 
 def _write_pictures(out, names, suffix, images):
+    import numpy as np
+
+    from tfgan_suite.training.pictures import save_picture
+
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     pixels = np.round((np.clip(images, -1, 1) + 1) * 127.5).astype(np.uint8)

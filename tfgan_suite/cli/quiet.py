@@ -20,15 +20,20 @@ def quiet_tensorflow():
 
 
 @contextlib.contextmanager
-def quiet_start_up():
-    """Around the package's first import: in the command line without --verbose, TensorFlow's
+def quiet_start_up(command_line=None, verbose=None):
+    """Around TensorFlow's first import: in the command line without --verbose, TensorFlow's
     C++ start-up logging (CUDA probing on a machine without a GPU, CPU features) goes to
     /dev/null, as TF_CPP_MIN_LOG_LEVEL no longer silences it (tensorflow/tensorflow#100442).
-    The command line is the `tfgan-suite` script or `python -m tfgan_suite...` (sys.argv[0] is
-    "-m" while Python imports the package of the module it runs), not a program using the library.
+    The command line (`command_line` None: guessed) is the `tfgan-suite` script or `python -m
+    tfgan_suite...` (sys.argv[0] is "-m" while Python imports the package of the module it runs),
+    not a program using the library. `verbose` None: "--verbose" is among sys.argv.
     """
-    program = os.path.basename(sys.argv[0]) if sys.argv else ""
-    if program not in ("tfgan-suite", "-m") or "--verbose" in sys.argv:
+    if command_line is None:
+        program = os.path.basename(sys.argv[0]) if sys.argv else ""
+        command_line = program in ("tfgan-suite", "-m")
+    if verbose is None:
+        verbose = "--verbose" in sys.argv
+    if not command_line or verbose or "tensorflow" in sys.modules:
         yield
         return
     quiet_tensorflow()

@@ -11,12 +11,6 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-from serving import local_server
-from serving.client import GeneratorClient
-from serving.errors import run_cli
-from tfgan_suite.training.pictures import write_pngs
-from serving.launcher import MESSAGE_LIMITS, MONITORING_CONFIG, PUBLIC_WARNING, tf_serving_binary
-from serving.model_config import entries_for_base, write_models_config
 
 
 def register(subparsers):
@@ -25,7 +19,7 @@ def register(subparsers):
     )
     parser.add_argument("--model-base", required=True, help="directory holding <name>/<version>/ SavedModels")
     parser.add_argument("--model", action="append", help="serve only this model (repeatable; default: all)")
-    parser.add_argument("--grpc-port", type=int, default=8500)
+    parser.add_argument("--grpc-port", type=int, default=8500, help="gRPC port")
     parser.add_argument("--rest-port", type=int, default=8501, help="0 disables REST")
     parser.add_argument("--poll-seconds", type=float, default=1.0, help="how often new versions are looked for")
     parser.add_argument("--local", action="store_true", help="use the local server even if TF Serving is installed")
@@ -43,6 +37,11 @@ def register(subparsers):
 
 def serve(args):
     """Raises ValueError / FileNotFoundError / OSError with what is wrong and how to fix it."""
+    from serving import local_server
+    from serving.launcher import (MESSAGE_LIMITS, MONITORING_CONFIG, PUBLIC_WARNING,
+                                  tf_serving_binary)
+    from serving.model_config import entries_for_base, write_models_config
+
     if args.rest_port and args.rest_port == args.grpc_port:
         raise ValueError(f"--rest-port must differ from --grpc-port (both are {args.grpc_port}); 0 disables REST")
     if args.poll_seconds < 0:
@@ -94,15 +93,18 @@ def run_until_signalled(command):
 def sample_from_server(args):
     """`tfgan-suite sample --server HOST:PORT --model NAME`: sample over gRPC and write PNG(s).
 
-    args: server, model, version, label, num, seed, labels, truncation_psi, mix_seed, crossover,
+    args: server, model, version, label, num_samples, seed, labels, truncation_psi, mix_seed, crossover,
     out, grid (mix_seed and crossover: the `style_mix` signature). With `grid` one PNG is
     written to `out`; otherwise one PNG per image, `out` with the image index before the suffix.
     """
+    from serving.client import GeneratorClient
+    from tfgan_suite.training.pictures import write_pngs
+
     with GeneratorClient(args.server, args.model, version=args.version, label=args.label) as client:
         if getattr(args, "mix_seed", None) is not None:
-            images = client.style_mix(args.num, args.seed, args.mix_seed, args.crossover)
+            images = client.style_mix(args.num_samples, args.seed, args.mix_seed, args.crossover)
         else:
-            images = client.sample(args.num, args.seed, labels=args.labels,
+            images = client.sample(args.num_samples, args.seed, labels=args.labels,
                                    truncation_psi=getattr(args, "truncation_psi", None))
     for path in write_pngs(images, args.out, grid=args.grid):
         print(path)
@@ -117,4 +119,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
+    from serving.errors import run_cli
+
     sys.exit(run_cli(main))

@@ -7,9 +7,8 @@ import shlex
 import sys
 from pathlib import Path
 
-from tfgan_suite.data import RESIZE_MODES, embedded_names
-from tfgan_suite.distribute import STRATEGIES
-from tfgan_suite.training import PRECISIONS
+from tfgan_suite.cli.arguments import (EMBEDDED_DATA, PRECISIONS, RESIZE_MODES, STRATEGIES,
+                                       hide_aliases)
 
 
 # What each demo trains: a DCGAN sampled by seed, a CycleGAN (the settings of its quality test)
@@ -24,7 +23,7 @@ def register(subparsers):
     train = subparsers.add_parser("train", help="train a GAN variant with model.fit")
     train.add_argument("variant", help="variant name (see `tfgan-suite list`)")
     train.add_argument("--data", default="mnist_embedded",
-                       help=f"embedded ({', '.join(embedded_names())}), a TFDS name, an .npz, a "
+                       help=f"embedded ({', '.join(EMBEDDED_DATA)}), a TFDS name, an .npz, a "
                             "folder or glob of images, TFRecord files; A,B for image-to-image")
     train.add_argument("--manual-dir", help="folder with a TFDS dataset's original archives (offline)")
     train.add_argument("--data-dir", help="TFDS data_dir")
@@ -43,12 +42,15 @@ def register(subparsers):
                             "in files at PATH (as much space as the images take at their size)")
     train.add_argument("--image-key", help="TFRecord/TFDS image feature (default: image)")
     train.add_argument("--label-key", help="TFRecord/TFDS label feature (default: label if present)")
-    train.add_argument("--epochs", type=int, default=5)
+    train.add_argument("--epochs", type=int, default=5,
+                       help="train until this many epochs in all (with --resume: default the run's own)")
     train.add_argument("--steps-per-epoch", type=int,
                        help="default: one pass over the data")
     train.add_argument("--batch-size", type=int, default=64, help="global batch size")
-    train.add_argument("--strategy", choices=STRATEGIES, default="default")
-    train.add_argument("--latent-dim", type=int)
+    train.add_argument("--strategy", choices=STRATEGIES, default="default",
+                       help="tf.distribute strategy: one device, mirrored over the local devices, "
+                            "or multi_worker (hosts from TF_CONFIG)")
+    train.add_argument("--latent-dim", type=int, help="latent code size (default: the paper's)")
     train.add_argument("--width", type=int, help="network width (units or first-layer filters)")
     train.add_argument("--conditional", action="store_true", help="condition on the data's labels")
     train.add_argument("--set", dest="set_options", action="append", metavar="KEY=VALUE",
@@ -60,7 +62,7 @@ def register(subparsers):
                        help="fp32, or mixed precision: bf16 (mixed_bfloat16), fp16 (mixed_float16)")
     train.add_argument("--learning-rate-scale", type=float, default=1.0,
                        help="multiply the paper's learning rates (may change on --resume)")
-    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--seed", type=int, default=0, help="seed of the weights, noise and data order")
     train.add_argument("--out", default="runs/run", help="run directory")
     train.add_argument("--resume", action="store_true",
                        help="continue the run in --out (interrupted, or finished with more --epochs)")
@@ -73,8 +75,9 @@ def register(subparsers):
     sample.add_argument("--server", help="HOST:PORT of a TF Serving (or local) gRPC server")
     sample.add_argument("--version", type=int, help="served version (with --server)")
     sample.add_argument("--label", help="served version label (with --server)")
-    sample.add_argument("--num", type=int, default=64)
-    sample.add_argument("--seed", type=int, default=0)
+    hide_aliases(sample.add_argument("--num-samples", "--num", type=int, default=64,
+                                     help="how many images"), "--num")
+    sample.add_argument("--seed", type=int, default=0, help="seed of the latent codes")
     sample.add_argument("--labels", type=_int_list, help="class per sample, e.g. 0,1,2 (conditional)")
     sample.add_argument("--truncation-psi", type=float,
                         help="StyleGAN: truncation towards the average w (1: none, 0: the average)")
@@ -90,14 +93,14 @@ def register(subparsers):
     listing = subparsers.add_parser("list", help="list the GAN variants, or one variant's options")
     listing.add_argument("--options", metavar="VARIANT",
                          help="show the options of VARIANT (for train --set) with defaults and meaning")
-    listing.set_defaults(func=run_list)
+    listing.set_defaults(func=run_list, needs_tensorflow=False)
 
     demo = subparsers.add_parser(
         "demo", help="train a DCGAN on the embedded MNIST set (or a CycleGAN on the embedded style "
                      "pair), export it, serve it, sample (translate) over gRPC")
-    demo.add_argument("--variant", choices=sorted(DEMOS), default="dcgan")
-    demo.add_argument("--out", default="demo_out")
-    demo.add_argument("--epochs", type=int, default=5)
+    demo.add_argument("--variant", choices=sorted(DEMOS), default="dcgan", help="what to train")
+    demo.add_argument("--out", default="demo_out", help="folder for the run, the export and samples")
+    demo.add_argument("--epochs", type=int, default=5, help="training epochs")
     demo.add_argument("--steps-per-epoch", type=int,
                       help="training budget per epoch (default: one pass for dcgan, 150 for cyclegan)")
     demo.set_defaults(func=run_demo)
@@ -111,7 +114,7 @@ def _int_list(text):
 
 
 def run_train(args):
-    from tfgan_suite.training import train
+    from tfgan_suite.training import TrainingDiverged, train
     from tfgan_suite.core.options import parse_set, read_config
 
     options = {**(read_config(args.config) if args.config else {}), **parse_set(args.set_options)}
@@ -119,12 +122,15 @@ def run_train(args):
     argv = getattr(args, "argv", [])
     argv = argv[argv.index("train") + 1:] if "train" in argv else [args.variant]
     command = " ".join(["tfgan-suite", "train", *_without_run_state_flags(argv)])
-    train(args.variant, data=args.data, epochs=args.epochs, batch_size=args.batch_size,
-          strategy=args.strategy, out=args.out, resume=args.resume, latent_dim=args.latent_dim,
-          width=args.width, conditional=args.conditional, steps_per_epoch=args.steps_per_epoch,
-          seed=args.seed, manual_dir=args.manual_dir, data_dir=args.data_dir, options=options,
-          precision=args.precision, learning_rate_scale=args.learning_rate_scale,
-          overwrite=args.overwrite, command=command, data_options=_data_options(args))
+    try:
+        train(args.variant, data=args.data, epochs=args.epochs, batch_size=args.batch_size,
+              strategy=args.strategy, out=args.out, resume=args.resume, latent_dim=args.latent_dim,
+              width=args.width, conditional=args.conditional, steps_per_epoch=args.steps_per_epoch,
+              seed=args.seed, manual_dir=args.manual_dir, data_dir=args.data_dir, options=options,
+              precision=args.precision, learning_rate_scale=args.learning_rate_scale,
+              overwrite=args.overwrite, command=command, data_options=_data_options(args))
+    except TrainingDiverged as error:  # the user's settings: one line with the advice, exit 2
+        raise ValueError(str(error)) from None
     print(f"trained {args.variant}: {Path(args.out) / 'model.keras'}")
     return 0
 
@@ -163,8 +169,9 @@ SERVER_ADVICE = {
                    "DIR`, or check --server HOST:PORT",
     "NOT_FOUND": "the server at {server} has no such model or version; `tfgan-suite serve` serves "
                  "each folder under --model-base by its name",
-    "INVALID_ARGUMENT": "the server rejected the request (check --num, --labels, --version)",
-    "DEADLINE_EXCEEDED": "the server at {server} did not answer in time; try fewer samples (--num)",
+    "INVALID_ARGUMENT": "the server rejected the request (check --num-samples, --labels, --version)",
+    "DEADLINE_EXCEEDED": "the server at {server} did not answer in time; try fewer samples "
+                         "(--num-samples)",
 }
 
 
@@ -202,7 +209,7 @@ def run_sample(args):
 
     import keras
 
-    import tfgan_suite  # noqa: F401  (registers the models for loading)
+    import tfgan_suite.models  # noqa: F401  (registers the models for loading)
     from tfgan_suite.training.pictures import save_samples
 
     if not Path(args.model).is_file():
@@ -217,11 +224,12 @@ def run_sample(args):
         if not hasattr(model, "style_mix"):
             raise ValueError(f"{args.model} is a {model.variant} model: --truncation-psi, "
                              "--mix-seed and --crossover are for stylegan models.")
-        samples = (model.style_mix(args.num, args.seed, args.mix_seed, args.crossover)
+        samples = (model.style_mix(args.num_samples, args.seed, args.mix_seed, args.crossover)
                    if args.mix_seed is not None else
-                   model.sample(args.num, seed=args.seed, truncation_psi=args.truncation_psi))
+                   model.sample(args.num_samples, seed=args.seed,
+                                truncation_psi=args.truncation_psi))
     else:
-        samples = model.sample(args.num, labels=args.labels, seed=args.seed)
+        samples = model.sample(args.num_samples, labels=args.labels, seed=args.seed)
     for path in save_samples(args.out, samples, grid=args.grid):
         print(path)
     return 0
@@ -272,7 +280,7 @@ def run_demo(args):
         made = {"digits to translate": inputs, "translated over gRPC": served}
     else:
         served = out / "served_samples.png"
-        command, options = "sample", ["--num", "64", "--seed", "0"]
+        command, options = "sample", ["--num-samples", "64", "--seed", "0"]
         made = {"sampled over gRPC": served}
     with start_server(out / "models", model_names=[args.variant]) as server:
         print(f"serving {version_dir} ({server.kind} server) on gRPC {server.grpc_target}"

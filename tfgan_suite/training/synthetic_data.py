@@ -60,7 +60,7 @@ def load_generator(path, image_shape, num_classes):
     """A trained conditional model from a .keras file, checked against the data."""
     import keras
 
-    import tfgan_suite  # noqa: F401  (registers the variants for loading)
+    import tfgan_suite.models  # noqa: F401  (registers the variants for loading)
 
     if not Path(path).is_file():
         raise ValueError(f"No such model file: {path} (a cgan/acgan run's model.keras).")
