@@ -138,15 +138,14 @@ def test_unexpected_exceptions_are_one_line_too_and_exit_1(capsys, monkeypatch):
     assert "Traceback" not in err
 
 
-def test_options_follow_create_and_init_through_their_keyword_arguments():
-    # gan: width from create, n_critic, loss (the class's defaults) and the discriminator
-    # augmentation from LatentGAN's __init__, the EMA options from the core's.
-    assert {n: d for n, d, _ in variant_options(get_variant("gan"))} == {
+def test_options_are_declared_by_the_variant_and_its_templates():
+    # gan: latent_dim and width its own, n_critic, loss and the discriminator augmentation
+    # LatentGAN's, the EMA options the core's.
+    assert {o.name: o.default for o in variant_options(get_variant("gan"))} == {
         "latent_dim": 64, "width": 128, "loss": "non_saturating", "n_critic": 1,
         "augment": None, "ada_target": 0.6, "ada_kimg": 500.0, "ema_decay": None, "ema_start": 0}
-    # A default of None stands for the class's value: WGAN's critic steps; WGAN's paper fixes
-    # its loss, so `loss` is not offered.
-    wgan_options = dict((n, d) for n, d, _ in variant_options(get_variant("wgan")))
+    # WGAN restates n_critic with its paper's 5; its paper fixes the loss, so `loss` is not offered.
+    wgan_options = {o.name: o.default for o in variant_options(get_variant("wgan"))}
     assert wgan_options["n_critic"] == 5 and "loss" not in wgan_options
     # The run sets these; they are accepted by the builder but not offered to --set.
     assert {"num_classes", "seed"} <= set(accepted_parameters(get_variant("cgan")))
@@ -158,7 +157,8 @@ def test_list_options_shows_defaults_and_meaning(capsys):
     code, out, _ = run_cli(capsys, "list", "--options", "fgan")
     assert code == 0
     line = next(line for line in out.splitlines() if line.split()[:1] == ["divergence"])
-    assert '"kl"' in line and "picks f" in line
+    assert '"kl"' in line and "The f-divergence the critic estimates" in line
+    assert 'Takes one of "kl", "reverse_kl"' in line
 
 
 def test_set_and_config_reach_the_model_in_float32(tmp_path, capsys):

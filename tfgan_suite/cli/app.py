@@ -137,14 +137,22 @@ def main(argv=None):
     except SystemExit as stop:  # a usage error (printed) or --help: a status, for callers of main
         return stop.code
     args.argv = argv  # train's NaN message repeats the command
-    verbose = args.verbose
-    if not verbose:
-        quiet_tensorflow()
-    if getattr(args, "needs_tensorflow", True):
-        with quiet_start_up(command_line=True, verbose=verbose):
-            import tensorflow  # noqa: F401  (now, while its start-up logging is silenced)
     from serving.errors import run_cli
 
-    return run_cli(lambda _: args.func(args), argv, verbose=verbose)
+    return run_cli(lambda _: run(args), argv, verbose=args.verbose)
+
+
+def run(args):
+    """A command's checks that need no TensorFlow (`prepare`, e.g. train's --set values), then
+    TensorFlow, loaded with its start-up logging silenced, then the command."""
+    prepare = getattr(args, "prepare", None)
+    if prepare is not None:
+        args.options = prepare(args)
+    if not args.verbose:
+        quiet_tensorflow()
+    if getattr(args, "needs_tensorflow", True):
+        with quiet_start_up(command_line=True, verbose=args.verbose):
+            import tensorflow  # noqa: F401  (now, while its start-up logging is silenced)
+    return args.func(args)
 
 

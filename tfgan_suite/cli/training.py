@@ -67,7 +67,7 @@ def register(subparsers):
     train.add_argument("--resume", action="store_true",
                        help="continue the run in --out (interrupted, or finished with more --epochs)")
     train.add_argument("--overwrite", action="store_true", help="discard the run in --out and start anew")
-    train.set_defaults(func=run_train)
+    train.set_defaults(func=run_train, prepare=checked_train_options)
 
     sample = subparsers.add_parser(
         "sample", help="sample a .keras model, or a served model with --server")
@@ -93,7 +93,7 @@ def register(subparsers):
     listing = subparsers.add_parser("list", help="list the GAN variants, or one variant's options")
     listing.add_argument("--options", metavar="VARIANT",
                          help="show the options of VARIANT (for train --set) with defaults and meaning")
-    listing.set_defaults(func=run_list, needs_tensorflow=False)
+    listing.set_defaults(func=run_list, needs_tensorflow=False)  # read from the catalog
 
     demo = subparsers.add_parser(
         "demo", help="train a DCGAN on the embedded MNIST set (or a CycleGAN on the embedded style "
@@ -113,11 +113,23 @@ def _int_list(text):
         raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
 
 
+def checked_train_options(args):
+    """The variant options of --config and --set, checked against the variant's declaration
+    before anything loads: an unknown variant or option, or a value of the wrong type, is one
+    error line naming it."""
+    from tfgan_suite.cli.catalog import variant_entry
+    from tfgan_suite.core.options import check_declared, parse_set, read_config
+
+    declared = variant_entry(args.variant)["options"]
+    options = {**(read_config(args.config) if args.config else {}), **parse_set(args.set_options)}
+    check_declared(args.variant, declared, options)
+    return options
+
+
 def run_train(args):
     from tfgan_suite.training import TrainingDiverged, train
-    from tfgan_suite.core.options import parse_set, read_config
 
-    options = {**(read_config(args.config) if args.config else {}), **parse_set(args.set_options)}
+    options = args.options
     # Everything but the run-state flags, so the NaN advice can be pasted back with one of them.
     argv = getattr(args, "argv", [])
     argv = argv[argv.index("train") + 1:] if "train" in argv else [args.variant]
@@ -236,20 +248,17 @@ def run_sample(args):
 
 
 def run_list(args):
-    from tfgan_suite.models import VARIANTS, get_variant
+    """From the catalog the variants' code declares (`tfgan_suite.cli.catalog`): no TensorFlow."""
+    from tfgan_suite.cli.catalog import read_catalog, variant_entry
 
     if args.options:
-        from tfgan_suite.core.options import variant_options
-
-        options = variant_options(get_variant(args.options))
         print(f"{args.options} options (tfgan-suite train {args.options} --set KEY=VALUE):")
-        for name, default, meaning in options:
-            print(f"  {name:18s} {json.dumps(default):16s} {meaning}")
+        for option in variant_entry(args.options)["options"]:
+            print(f"  {option.name:20s} {json.dumps(option.default):16s} {option.help} "
+                  f"Takes {option.expected}.")
         return 0
-    for name, cls in sorted(VARIANTS.items()):
-        # The docstring's first paragraph names the paper.
-        paper = (sys.modules[cls.__module__].__doc__ or "").strip().split("\n\n")[0]
-        print(f"{name:12s} {' '.join(paper.split())}")
+    for name, entry in read_catalog().items():
+        print(f"{name:12s} {entry['paper']}")
     return 0
 
 

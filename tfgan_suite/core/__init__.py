@@ -2,14 +2,23 @@
 mixed precision), its three templates (`LatentGAN`: noise in, images out; `ImageToImageGAN`: two
 domains translated both ways; `ImageInModel`: one domain in, a function of images served), the
 serving signatures a model declares, the discriminator-augmentation hook (DiffAugment, ADA), the
-registry that finds a variant by name, and the options read from a variant's code."""
+registry that finds a variant by name, and the options a variant declares.
 
-from tfgan_suite.core.adversarial import AdversarialModel, Phase
-from tfgan_suite.core.image_in import ImageInModel
-from tfgan_suite.core.image_to_image import ImageToImageGAN
-from tfgan_suite.core.latent import LatentGAN
-from tfgan_suite.core.registry import VARIANTS, build_model, get_variant, register_variant
-from tfgan_suite.core.signatures import Signature
+The names below load on first use (PEP 562), so `tfgan_suite.core.options`, which the command line
+reads before it loads TensorFlow, imports without it."""
 
-__all__ = ["AdversarialModel", "ImageInModel", "ImageToImageGAN", "LatentGAN", "Phase",
-           "Signature", "VARIANTS", "build_model", "get_variant", "register_variant"]
+import importlib
+
+_WHERE = {"AdversarialModel": "adversarial", "Phase": "adversarial", "ImageInModel": "image_in",
+          "ImageToImageGAN": "image_to_image", "LatentGAN": "latent", "VARIANTS": "registry",
+          "build_model": "registry", "get_variant": "registry", "register_variant": "registry",
+          "Signature": "signatures"}
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name):
+    if name not in _WHERE:
+        raise AttributeError(f"module 'tfgan_suite.core' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"tfgan_suite.core.{_WHERE[name]}"), name)
+    globals()[name] = value
+    return value

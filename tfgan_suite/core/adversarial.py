@@ -37,7 +37,15 @@ import tensorflow as tf
 from keras import ops
 
 from tfgan_suite import losses
+from tfgan_suite.core.options import Option
 from tfgan_suite.networks.layers import spectral_layers
+
+# The options every variant has (`--set`; see tfgan_suite.core.options).
+EMA_DECAY = Option("ema_decay", float, None, "Decay of an exponential moving average of the served "
+                   "networks, which sampling, evaluation and export then use (null: no average, "
+                   "the raw networks serve).")
+EMA_START = Option("ema_start", int, 0, "Training step from which the average moves; before it, "
+                   "it is a plain copy of the networks.")
 
 # A phase's repetitions are unrolled in the step's graph: keep that graph a sane size.
 MAX_REPEAT = 31
@@ -115,6 +123,7 @@ class AdversarialModel(keras.Model):
     `serving_signatures(max_batch)`.
     """
 
+    OPTIONS = (EMA_DECAY, EMA_START)  # the options this class adds to a variant's (`--set`)
     variant = None          # registry name, set by `register_variant`
     networks = ()           # attribute names of the players, Keras networks
     served_networks = ()    # players whose EMA copy (when enabled) serves instead of them

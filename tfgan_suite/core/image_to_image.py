@@ -20,13 +20,24 @@ import tensorflow as tf
 from keras import ops
 
 from tfgan_suite.core.adversarial import MAX_REPEAT, AdversarialModel, Phase
+from tfgan_suite.core.options import Option
 from tfgan_suite.core.signatures import Signature
 from tfgan_suite.networks.image_to_image import PatchDiscriminator, ResNetTranslator
+
+N_CRITIC = Option("n_critic", int, 1, "Updates of both discriminators per update of both "
+                  "generators.")
 
 DIRECTIONS = {"a2b": ("generator_ab", "a"), "b2a": ("generator_ba", "b")}  # network, input domain
 
 
 class ImageToImageGAN(AdversarialModel):
+    OPTIONS = (  # the template's options (`--set`)
+        Option("width", int, 64, "Filters of the first layer of every generator and discriminator "
+               "(64 in the papers)."),
+        Option("generator_options", dict, None, "More keywords for the generators, e.g. "
+               '{"residual_blocks": 2} for a shallower ResNet translator (null: the defaults).'),
+        N_CRITIC)
+
     networks = ("generator_ab", "generator_ba", "discriminator_a", "discriminator_b")
     served_networks = ("generator_ab", "generator_ba")
     input_kind = "image"

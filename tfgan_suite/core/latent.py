@@ -31,15 +31,35 @@ from tfgan_suite import losses
 from tfgan_suite.core import discriminator_augmentation as augmentation
 from tfgan_suite.core import signatures
 from tfgan_suite.core.adversarial import MAX_REPEAT, AdversarialModel, Phase
+from tfgan_suite.core.options import Option
 from tfgan_suite.core.signatures import Signature
 from tfgan_suite.networks import (AutoencoderDiscriminator, DCGANDiscriminator, DCGANGenerator,
                                   MLPDiscriminator, MLPGenerator)
 
+# The template's options (`--set`); a variant restates one with its own default
+# (`LATENT_DIM.changed(100, "...")`).
+LATENT_DIM = Option("latent_dim", int, 64, "Size of the latent code z.")
+WIDTH = Option("width", int, 64, "Filters of the DCGAN discriminator's first layer, mirrored by the "
+               "generator (units of each hidden layer for 2-D points).")
+N_CRITIC = Option("n_critic", int, 1, "Discriminator (critic) steps per generator step.")
+LOSS = Option("loss", str, "non_saturating", "The adversarial loss: G ascends log D(G(z)) "
+              "(non_saturating), descends log(1 - D(G(z))) as in eq. 1 (minimax), or the hinge "
+              "loss of SN-GAN (Lim & Ye 2017).", choices=tuple(losses.ADVERSARIAL_LOSSES))
 
 ADA_INTERVAL = 4  # ADA moves p every 4 steps (stylegan2-ada training_loop.py, ada_interval)
 
 
 class LatentGAN(AdversarialModel):
+    OPTIONS = (
+        LATENT_DIM, WIDTH, N_CRITIC, LOSS,
+        Option("augment", str, None, "Augmentation of every image D sees, real or fake: "
+               "DiffAugment (Zhao et al. 2020) or ADA (Karras et al. 2020); null for none.",
+               choices=augmentation.KINDS),
+        Option("ada_target", float, 0.6, "ADA's target r_t for the share of D's positive "
+               "outputs on real images (0.6 in the paper)."),
+        Option("ada_kimg", float, 500.0, "ADA's speed: its augmentation probability moves by at "
+               "most 1 per this many thousand real images (500 in the paper)."))
+
     networks = ("generator", "discriminator")
     served_networks = ("generator",)
     input_kind = "latent"
@@ -90,7 +110,10 @@ class LatentGAN(AdversarialModel):
 
     @classmethod
     def fixed_options(cls):
-        return () if cls.takes_loss else ("loss",)
+        fixed = () if cls.takes_loss else ("loss",)
+        if cls.discriminator_kind != "scores":  # augmenting would change an autoencoder's energy
+            fixed += ("augment", "ada_target", "ada_kimg")
+        return fixed
 
     @classmethod
     def create(cls, image_shape, latent_dim=64, num_classes=None, width=64, **kwargs):

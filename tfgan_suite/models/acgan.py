@@ -21,10 +21,19 @@ from tfgan_suite.losses import conditional as conditional_losses
 from tfgan_suite.core.latent import LatentGAN
 from tfgan_suite.core.registry import register_variant
 from tfgan_suite.networks import ConditionalDiscriminator, DCGANGenerator
+from tfgan_suite.core.latent import LATENT_DIM, WIDTH
+from tfgan_suite.core.options import Option
 
 
 @register_variant("acgan")
 class ACGAN(LatentGAN):
+    OPTIONS = (LATENT_DIM.changed(100, "Size of the latent code z, besides the class (100 in the "
+                                       "paper's MNIST and CIFAR-10 models)."),
+               WIDTH.changed(64, "Filters of the DCGAN discriminator's first layer, mirrored by the "
+                                 "generator."),
+               Option("class_weight", float, 1.0, "Weight of the class log-likelihood L_C against "
+                      "the source one L_S (1: the paper's plain sum)."))
+
     requires_labels = True
     takes_loss = True
     extra_metrics = ("source_loss", "class_loss", "g_class_loss")

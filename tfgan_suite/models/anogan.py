@@ -31,10 +31,16 @@ from tfgan_suite.core.image_in import checked_images
 from tfgan_suite.core.registry import register_variant
 from tfgan_suite.core.signatures import image_signature
 from tfgan_suite.networks import ImageEncoder
+from tfgan_suite.core.options import Option
 
 
 @register_variant("anogan")
 class AnoGAN(DCGAN):
+    OPTIONS = (Option("encoder_start", int, 2000, "Step at which the GAN stops training and "
+                      "f-AnoGAN's encoder starts (the papers train them one after the other)."),
+               Option("kappa", float, 1.0, "Weight of the feature residual in the izi_f loss and "
+                      "score (1 in the f-AnoGAN paper)."))
+
     networks = ("generator", "discriminator", "encoder")
     extra_metrics = ("izi_loss",)
 

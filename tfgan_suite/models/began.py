@@ -34,6 +34,7 @@ from tfgan_suite import losses
 from tfgan_suite.core.latent import LatentGAN
 from tfgan_suite.core.registry import register_variant
 from tfgan_suite.networks import DecoderGenerator
+from tfgan_suite.core.options import Option
 
 
 class ReduceLearningRatesOnPlateau(keras.callbacks.Callback):
@@ -86,6 +87,14 @@ class ReduceLearningRatesOnPlateau(keras.callbacks.Callback):
 
 @register_variant("began")
 class BEGAN(LatentGAN):
+    OPTIONS = (Option("gamma", float, 0.5, "The diversity ratio E[L(G(z))] / E[L(x)] the balance "
+                      "k_t aims at, in (0, 1] (the paper shows 0.3 to 0.7)."),
+               Option("k_learning_rate", float, 0.001, "The step lambda_k of the balance k_t "
+                      "(0.001 in the paper)."),
+               Option("stall_patience", int, 2, "Epochs without a fall of M_global before both "
+                      "learning rates are halved; the paper gives no number (null: never).",
+                      nullable=True))
+
     discriminator_kind = "autoencoder"
     extra_metrics = ("k_t", "convergence")
 

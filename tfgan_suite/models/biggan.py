@@ -27,10 +27,26 @@ from tfgan_suite.models.sagan import SAGAN
 from tfgan_suite.networks.layers import (ORTHOGONAL_BETA, orthogonal_regularization,
                                          spectral_layers)
 from tfgan_suite.networks.resnet import ResNetGenerator
+from tfgan_suite.core.adversarial import EMA_DECAY, EMA_START
+from tfgan_suite.core.latent import LATENT_DIM, N_CRITIC
+from tfgan_suite.core.options import Option
 
 
 @register_variant("biggan")
 class BigGAN(SAGAN):
+    OPTIONS = (LATENT_DIM.changed(120, "Size of the hierarchical latent z, split between G's input "
+                                       "and its blocks (120 in the paper)."),
+               Option("embedding_dim", int, 32, "Size of the shared class embedding (128 in the "
+                      "paper, 32 for 28-32 px images)."),
+               Option("orthogonal_weight", float, 1e-4, "Weight beta of the orthogonal "
+                      "regularisation of G's weights (1e-4 in the paper)."),
+               N_CRITIC.changed(2, "D steps per G step (2 in the paper)."),
+               EMA_DECAY.changed(0.999, "Decay of the moving average of G that serves (0.9999 in "
+                                        "the paper; 0.999 averages over ~1000 steps, for shorter "
+                                        "runs); null: the raw G serves."),
+               EMA_START.changed(2000, "Step from which the average moves (20k in the paper, for "
+                                       "shorter runs here); before it, it is a copy of G."))
+
     requires_labels = True
     takes_truncation = True
     n_critic = 2

@@ -34,12 +34,29 @@ from tfgan_suite.losses import conditional as conditional_losses
 from tfgan_suite.core.latent import LatentGAN
 from tfgan_suite.core.registry import register_variant
 from tfgan_suite.networks import ConditionalDiscriminator, DCGANGenerator
+from tfgan_suite.core.latent import LATENT_DIM, WIDTH
+from tfgan_suite.core.options import Option
 
 CONDITIONINGS = ("concat", "projection")
 
 
 @register_variant("cgan")
 class CGAN(LatentGAN):
+    OPTIONS = (LATENT_DIM.changed(100, "Size of the latent code z, besides the one-hot class "
+                                       "(100 in the paper's MNIST model)."),
+               WIDTH.changed(64, "Filters of the DCGAN discriminator's first layer, mirrored by the "
+                                 "generator (DCGAN networks, not the paper's MLPs: they train "
+                                 "faster on 28x28 images)."),
+               Option("conditioning", str, "concat", "How D reads the class: concatenated to its "
+                      "features (as the paper joins y to x) or by projection (Miyato & Koyama 2018).",
+                      choices=CONDITIONINGS),
+               Option("condition_weight", float, 1.0, "Weight of G's condition loss, judged by a "
+                      "classifier head trained on real images only (0: no head); not in the paper, "
+                      "it keeps the classes from drifting."),
+               Option("mismatch_weight", float, 1.0, "Weight of D's loss on real images paired with "
+                      "a wrong class (Reed et al. 2016; 0: none); not in the paper, without it D can "
+                      "ignore the class."))
+
     requires_labels = True
     takes_loss = True
 

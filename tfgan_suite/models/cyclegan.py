@@ -32,6 +32,7 @@ from keras import ops
 from tfgan_suite import losses
 from tfgan_suite.core.image_to_image import ImageToImageGAN
 from tfgan_suite.core.registry import register_variant
+from tfgan_suite.core.options import Option
 
 POOL_SIZE = 50
 
@@ -103,6 +104,17 @@ class HistoryPool(keras.layers.Layer):
 
 @register_variant("cyclegan")
 class CycleGAN(ImageToImageGAN):
+    OPTIONS = (Option("cycle_weight", float, 10.0, "Weight lambda of the cycle-consistency loss "
+                      "(10 in the paper)."),
+               Option("identity_weight", float, None, "Weight of the identity loss, used only when "
+                      "both domains have one shape (null: 0.5 x cycle_weight, the paper's)."),
+               Option("pool_size", int, 50, "Generated images per domain kept in the history pool "
+                      "D also sees (50 in the paper; 0: none)."),
+               Option("constant_steps", int, 100000, "Steps at the initial learning rate; the paper "
+                      "gives 100 epochs, which is this for horse2zebra's ~1,000 images at batch 1."),
+               Option("decay_steps", int, 100000, "Steps of the linear decay to 0 that follows "
+                      "(the paper's next 100 epochs)."))
+
     extra_metrics = ("cycle_loss", "identity_loss")
 
     def __init__(self, generator_ab, generator_ba, discriminator_a, discriminator_b, image_shape,

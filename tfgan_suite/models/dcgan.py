@@ -12,10 +12,15 @@ only its latent size and the check for images.
 
 from tfgan_suite.core.latent import LatentGAN
 from tfgan_suite.core.registry import register_variant
+from tfgan_suite.core.latent import LATENT_DIM, WIDTH
 
 
 @register_variant("dcgan")
 class DCGAN(LatentGAN):
+    OPTIONS = (LATENT_DIM.changed(100, "Size of the latent code z (100 in the paper)."),
+               WIDTH.changed(64, "Filters of the discriminator's first layer, mirrored by the "
+                                 "generator (64 in the paper's LSUN model)."))
+
     takes_loss = True
 
     @classmethod

@@ -21,10 +21,18 @@ from tfgan_suite.core.adversarial import Phase
 from tfgan_suite.core.image_to_image import ImageToImageGAN
 from tfgan_suite.core.registry import register_variant
 from tfgan_suite.networks.image_to_image import UNetGenerator
+from tfgan_suite.core.image_to_image import N_CRITIC
+from tfgan_suite.core.options import Option
 
 
 @register_variant("dualgan")
 class DualGAN(ImageToImageGAN):
+    OPTIONS = (N_CRITIC.changed(2, "Critic steps per generator step (2 in the paper)."),
+               Option("reconstruction_weight", float, 100.0, "Weight lambda of both reconstruction "
+                      "errors, the low end of the paper's [100, 1000]."),
+               Option("clip_value", float, 0.01, "The critics' weights are clipped to [-c, c] "
+                      "after each of their steps (c = 0.01, as in WGAN)."))
+
     extra_metrics = ("reconstruction_loss",)
 
     def __init__(self, generator_ab, generator_ba, discriminator_a, discriminator_b, image_shape,

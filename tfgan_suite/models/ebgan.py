@@ -20,10 +20,16 @@ from tfgan_suite import losses
 from tfgan_suite.core.adversarial import to_float32
 from tfgan_suite.core.latent import LatentGAN
 from tfgan_suite.core.registry import register_variant
+from tfgan_suite.core.options import Option
 
 
 @register_variant("ebgan")
 class EBGAN(LatentGAN):
+    OPTIONS = (Option("margin", float, 1.0, "The margin m of D's hinge on fake energies; the paper "
+                      "tunes it per data set, 1 suits the per-pixel energy of images in [-1, 1]."),
+               Option("pt_weight", float, 0.1, "Weight of the pulling-away term in G's loss "
+                      "(lambda_PT = 0.1 in the paper)."))
+
     discriminator_kind = "autoencoder"
     extra_metrics = ("pt",)
     energy_power = 2  # squared reconstruction error

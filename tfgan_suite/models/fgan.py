@@ -15,10 +15,14 @@ One critic step per generator step (the paper's single-step gradient method, Alg
 from tfgan_suite import losses
 from tfgan_suite.core.latent import LatentGAN
 from tfgan_suite.core.registry import register_variant
+from tfgan_suite.core.options import Option
 
 
 @register_variant("fgan")
 class FGAN(LatentGAN):
+    OPTIONS = (Option("divergence", str, "kl", "The f-divergence the critic estimates and G "
+                      "minimises (Table 2 of the paper).", choices=tuple(losses.F_DIVERGENCES)),)
+
     extra_metrics = ("divergence",)
 
     def __init__(self, generator, discriminator, latent_dim, divergence="kl", **kwargs):

@@ -18,10 +18,15 @@ which trains these small MLPs reliably (e.g. on the ring of 8 Gaussians).
 from tfgan_suite.core.latent import LatentGAN
 from tfgan_suite.core.registry import register_variant
 from tfgan_suite.networks import MLPDiscriminator, MLPGenerator
+from tfgan_suite.core.latent import LATENT_DIM, WIDTH
 
 
 @register_variant("gan")
 class GAN(LatentGAN):
+    OPTIONS = (LATENT_DIM.changed(64, "Size of the latent code z (the paper gives none; 64 "
+                                      "suits the 2-D toys and MNIST)."),
+               WIDTH.changed(128, "Units of each of the MLPs' two hidden layers."))
+
     takes_loss = True
 
     @classmethod

@@ -25,10 +25,21 @@ from tfgan_suite.core.image_in import ImageInModel, checked_images
 from tfgan_suite.core.registry import register_variant
 from tfgan_suite.core.signatures import image_signature
 from tfgan_suite.networks import DCGANDiscriminator, DCGANGenerator, ImageEncoder
+from tfgan_suite.core.options import Option
 
 
 @register_variant("ganomaly")
 class GANomaly(ImageInModel):
+    OPTIONS = (Option("latent_dim", int, 100, "Size of the bottleneck z (100 in the paper)."),
+               Option("width", int, 64, "Filters of the DCGAN networks' first layer (64 in the "
+                      "paper)."),
+               Option("adversarial_weight", float, 1.0, "Weight w_adv of the feature-matching loss "
+                      "(1 in the paper)."),
+               Option("contextual_weight", float, 50.0, "Weight w_con of the L1 reconstruction loss "
+                      "(50 in the paper)."),
+               Option("encoder_weight", float, 1.0, "Weight w_enc of the latent reconstruction loss "
+                      "(1 in the paper)."))
+
     networks = ("encoder", "decoder", "reencoder", "discriminator")
     served_networks = ("encoder", "decoder", "reencoder")
     extra_metrics = ("adversarial_loss", "contextual_loss", "encoder_loss")

@@ -27,10 +27,14 @@ from tfgan_suite.core.adversarial import Phase
 from tfgan_suite.models.cgan import CGAN
 from tfgan_suite.core.registry import register_variant
 from tfgan_suite.networks import ImageEncoder
+from tfgan_suite.core.latent import LATENT_DIM
 
 
 @register_variant("icgan")
 class IcGAN(CGAN):
+    OPTIONS = (LATENT_DIM.changed(100, "Size of the latent code z that E_z learns to recover "
+                                       "(100 in the paper)."),)
+
     networks = CGAN.networks + ("z_encoder", "y_encoder")
 
     def __init__(self, generator, discriminator, z_encoder, y_encoder, latent_dim, **kwargs):

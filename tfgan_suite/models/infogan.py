@@ -37,12 +37,30 @@ from tfgan_suite.core.registry import register_variant
 from tfgan_suite.core.signatures import Signature
 from tfgan_suite.networks import ConditionalDiscriminator, DCGANGenerator
 from tfgan_suite.networks.infogan import InfoGANDiscriminator, InfoGANGenerator
+from tfgan_suite.core.latent import LATENT_DIM, WIDTH
+from tfgan_suite.core.options import Option
 
 PAPER_UNITS_PER_FILTER = 16  # app. C.1: 1024 fully connected units next to 64 filters
 
 
 @register_variant("infogan")
 class InfoGAN(LatentGAN):
+    OPTIONS = (LATENT_DIM.changed(74, "Width of G's whole input: 62 noise values plus the codes "
+                                      "(62 + 10 + 2 = 74 in the paper's MNIST set-up)."),
+               WIDTH.changed(64, "Filters of the discriminator's first layer, mirrored by the "
+                                 "generator (64 in the paper's MNIST networks)."),
+               Option("categorical_dim", int, 10, "Classes of the one categorical code (10 for "
+                      "MNIST's digits in the paper)."),
+               Option("continuous_dim", int, 2, "Continuous codes, each Unif(-1, 1) (2 in the "
+                      "paper's MNIST set-up)."),
+               Option("networks", str, "dcgan", "DCGAN's networks (faster, but the categorical code "
+                      "stays far from the digits) or the paper's MNIST ones (the code learns the "
+                      "digits).", choices=("dcgan", "paper")),
+               Option("info_weight", float, 1.0, "Weight lambda of the categorical code's mutual "
+                      "information term (1 in the paper)."),
+               Option("continuous_weight", float, 0.1, "Weight of the continuous codes' term, "
+                      "smaller so they stay on the GAN's scale (sec. 5 of the paper)."))
+
     takes_loss = True
     extra_metrics = ("info_loss",)
 

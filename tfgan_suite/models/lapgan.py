@@ -24,10 +24,18 @@ from tfgan_suite.core.latent import LatentGAN
 from tfgan_suite.core.registry import register_variant
 from tfgan_suite.networks.lapgan import (LaplacianPyramidDiscriminator,
                                          LaplacianPyramidGenerator, level_sizes, real_levels)
+from tfgan_suite.core.latent import LATENT_DIM, WIDTH
+from tfgan_suite.core.options import Option
 
 
 @register_variant("lapgan")
 class LAPGAN(LatentGAN):
+    OPTIONS = (LATENT_DIM.changed(100, "Values in the coarsest level's code z_0 (100 in the "
+                                       "paper); each finer level adds one noise plane."),
+               WIDTH.changed(64, "Feature maps of the convolutional nets, 4 x width units in the "
+                                 "fully connected ones."),
+               Option("levels", int, 3, "Levels of the pyramid, each twice the size of the one "
+                      "before (3: 7, 14, 28 px for MNIST)."))
 
     @classmethod
     def create(cls, image_shape, latent_dim=100, num_classes=None, width=64, levels=3, **kwargs):

@@ -15,12 +15,17 @@ Optimizer: Adam(2e-4, beta_1=0.5) for both networks, the DCGAN settings the pape
 from tfgan_suite import losses
 from tfgan_suite.core.latent import LatentGAN
 from tfgan_suite.core.registry import register_variant
+from tfgan_suite.core.options import Option
 
 CODINGS = {"0-1-1": (0.0, 1.0, 1.0), "-1-1-0": (-1.0, 1.0, 0.0)}  # (a, b, c)
 
 
 @register_variant("lsgan")
 class LSGAN(LatentGAN):
+    OPTIONS = (Option("coding", str, "0-1-1", "The a-b-c coding of eq. 9/10: 0-1-1 makes G's samples "
+                      "pass for real (the paper's experiments), -1-1-0 minimises a Pearson chi^2 "
+                      "divergence.", choices=tuple(CODINGS)),)
+
     def __init__(self, generator, discriminator, latent_dim, coding="0-1-1", **kwargs):
         super().__init__(generator, discriminator, latent_dim, **kwargs)
         if coding not in CODINGS:

@@ -17,10 +17,14 @@ from tfgan_suite import losses
 from tfgan_suite.core.image_to_image import ImageToImageGAN
 from tfgan_suite.core.registry import register_variant
 from tfgan_suite.networks.image_to_image import PatchDiscriminator, UNetGenerator
+from tfgan_suite.core.options import Option
 
 
 @register_variant("pix2pix")
 class Pix2Pix(ImageToImageGAN):
+    OPTIONS = (Option("l1_weight", float, 100.0, "Weight lambda of the L1 distance to the paired "
+                      "target (100 in the paper)."),)
+
     paired = True
     extra_metrics = ("l1_loss",)
 

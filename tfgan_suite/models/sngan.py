@@ -20,10 +20,17 @@ from tfgan_suite import losses
 from tfgan_suite.core.latent import LatentGAN
 from tfgan_suite.core.registry import register_variant
 from tfgan_suite.networks.resnet import ResNetDiscriminator, ResNetGenerator
+from tfgan_suite.core.latent import LATENT_DIM, N_CRITIC, WIDTH
 
 
 @register_variant("sngan")
 class SNGAN(LatentGAN):
+    OPTIONS = (LATENT_DIM.changed(128, "Size of the latent code z (128 in the paper)."),
+               WIDTH.changed(64, "Channels of every residual block of G and D (the paper's 128 and "
+                                 "256, scaled down for 28-32 px)."),
+               N_CRITIC.changed(1, "D steps per G step: 1, the paper's setting C; its ResNet runs "
+                                   "used 5, at five times the cost of a step."))
+
     n_critic = 1
     spectral_generator = False  # SN in G too (SAGAN, BigGAN)
     attention = False           # self-attention at the middle resolution (SAGAN, BigGAN)

@@ -28,6 +28,7 @@ from tfgan_suite.core.image_in import ImageInModel, checked_images
 from tfgan_suite.core.registry import register_variant
 from tfgan_suite.core.signatures import image_signature
 from tfgan_suite.networks.super_resolution import SRDiscriminator, SRResNet
+from tfgan_suite.core.options import Option
 
 
 def bicubic_resize(images, size):
@@ -37,6 +38,20 @@ def bicubic_resize(images, size):
 
 @register_variant("srgan")
 class SRGAN(ImageInModel):
+    OPTIONS = (Option("width", int, 64, "Filters of the SRResNet blocks and of the discriminator's "
+                      "first layer (64 in the paper)."),
+               Option("residual_blocks", int, 16, "Residual blocks of the SRResNet generator (16 in "
+                      "the paper)."),
+               Option("scale", int, 4, "Upscaling factor (4 in the paper)."),
+               Option("pretrain_steps", int, 1000, "Steps of MSE-only pre-training before the GAN "
+                      "phase (the paper's SRResNet-MSE took 10^6)."),
+               Option("content_features", str, "mnist", "Features of the content loss: the shipped "
+                      "MNIST or Fashion-MNIST classifier's last conv layer, since the paper's VGG19 "
+                      "ImageNet weights cannot be downloaded here (null: the pixel MSE).",
+                      choices=CLASSIFIER_DATASETS, nullable=True),
+               Option("adversarial_weight", float, 1e-3, "Weight of the adversarial loss in G's "
+                      "loss (1e-3 in the paper)."))
+
     networks = ("generator", "discriminator")
     served_networks = ("generator",)
     extra_metrics = ("content_loss",)

@@ -35,6 +35,7 @@ from keras import ops
 from tfgan_suite.core.registry import register_variant
 from tfgan_suite.models.sngan import SNGAN
 from tfgan_suite.networks.resnet import ROTATIONS, ResNetDiscriminator
+from tfgan_suite.core.options import Option
 
 
 def quarter_turns(images):
@@ -68,6 +69,11 @@ def rotation_accuracy(discriminator, images):
 
 @register_variant("ssgan")
 class SSGAN(SNGAN):
+    OPTIONS = (Option("real_rotation_weight", float, 1.0, "Weight beta of D's rotation loss on real "
+                      "images (1.0 in the paper)."),
+               Option("fake_rotation_weight", float, 0.2, "Weight alpha of G's rotation loss on its "
+                      "samples (0.2 in the paper)."))
+
     rotation_head = True
     extra_metrics = ("d_adversarial", "d_rotation_loss", "rotation_accuracy",
                      "g_adversarial", "g_rotation_loss")

@@ -52,12 +52,31 @@ from tfgan_suite.core.latent import LatentGAN
 from tfgan_suite.core.registry import register_variant
 from tfgan_suite.core.signatures import Signature
 from tfgan_suite.networks.stylegan import StyleDiscriminator, StyleGenerator
+from tfgan_suite.core.adversarial import EMA_DECAY, EMA_START
+from tfgan_suite.core.latent import LATENT_DIM, WIDTH
+from tfgan_suite.core.options import Option
 
 R1_INTERVAL = 16
 
 
 @register_variant("stylegan")
 class StyleGAN(LatentGAN):
+    OPTIONS = (LATENT_DIM.changed(64, "Size of z and w (512 in the paper, 64 for 28-32 px)."),
+               WIDTH.changed(64, "Channels of every layer (the paper's 512, scaled down for 28-32 "
+                                 "px)."),
+               Option("mapping_layers", int, 2, "Layers of the mapping network (8 in the paper, 2 "
+                      "in its CIFAR-10 configuration)."),
+               EMA_DECAY.changed(0.999, "Decay of the moving average of G that serves (null: the "
+                                        "raw G serves)."),
+               EMA_START.changed(2000, "Step from which the average moves; before it, it is a "
+                                       "copy of G."),
+               Option("r1_gamma", float, 0.01, "Weight of the R1 penalty on reals (0.01, the "
+                      "CIFAR-10 configuration's for 32 px; 10 for FFHQ's 1024 px)."),
+               Option("mixing_probability", float, 0.9, "Share of samples whose styles mix two "
+                      "latent codes (0.9 in the paper)."),
+               Option("w_average_decay", float, 0.995, "Decay of the running average of w that the "
+                      "truncation trick pulls towards (0.995 in the paper)."))
+
     extra_metrics = ("r1_penalty",)
 
     def __init__(self, generator, discriminator, latent_dim, r1_gamma=0.01,

@@ -17,10 +17,16 @@ from keras import ops
 from tfgan_suite import losses
 from tfgan_suite.core.latent import LatentGAN
 from tfgan_suite.core.registry import register_variant
+from tfgan_suite.core.latent import N_CRITIC
+from tfgan_suite.core.options import Option
 
 
 @register_variant("wgan")
 class WGAN(LatentGAN):
+    OPTIONS = (Option("clip_value", float, 0.01, "The critic's weights are clipped to [-c, c] after "
+                      "each of its steps (c = 0.01 in the paper)."),
+               N_CRITIC.changed(5, "Critic steps per generator step (5 in the paper)."))
+
     n_critic = 5
 
     def __init__(self, generator, discriminator, latent_dim, clip_value=0.01, **kwargs):

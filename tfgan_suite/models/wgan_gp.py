@@ -18,10 +18,16 @@ import keras
 from tfgan_suite import losses
 from tfgan_suite.core.latent import LatentGAN
 from tfgan_suite.core.registry import register_variant
+from tfgan_suite.core.latent import N_CRITIC
+from tfgan_suite.core.options import Option
 
 
 @register_variant("wgan_gp")
 class WGANGP(LatentGAN):
+    OPTIONS = (Option("penalty_weight", float, 10.0, "Weight lambda of the gradient penalty "
+                      "(10 in the paper)."),
+               N_CRITIC.changed(5, "Critic steps per generator step (5 in the paper)."))
+
     n_critic = 5
     critic_normalization = "layer"
     extra_metrics = ("gp",)
