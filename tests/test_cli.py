@@ -186,9 +186,15 @@ def test_unknown_option_fails_before_any_data_is_loaded(tmp_path, capsys, monkey
     assert not (tmp_path / "r").exists()
 
 
-def test_precision_bf16_trains_in_mixed_bfloat16(tmp_path, capsys):
+def test_precision_bf16_trains_in_mixed_bfloat16(tmp_path, capsys, monkeypatch):
+    import tfgan_suite.cli.training
+
+    monkeypatch.setattr(tfgan_suite.cli.training, "cpu_flags", lambda: {"avx2", "fma"})
     code, _, err = run_cli(capsys, "train", "gan", *TINY, "--precision", "bf16", "--out", tmp_path)
     assert code == 0, err
+    warnings = [line for line in err.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1 and "10x slower than fp32" in warnings[0], err
+    assert "use --precision fp32" in warnings[0]
     model = keras.models.load_model(tmp_path / "model.keras")
     assert model.dtype_policy.name == "mixed_bfloat16"
     assert model.training_info["arguments"]["precision"] == "bf16"
@@ -232,3 +238,27 @@ def test_the_console_is_quiet_unless_verbose():
     verbose = cli("train", "gan", "--set", "nonsense=1", "--verbose")
     assert verbose.returncode == 2 and "Traceback" in verbose.stderr
     assert verbose.stderr.strip().splitlines()[-1] == quiet.stderr.strip()
+
+
+@pytest.mark.parametrize("flags, gpus, precision, warned", [
+    ({"avx2"}, [], "bf16", True),                      # AVX2 only: bfloat16 is emulated, slow
+    ({"avx2", "avx512f", "avx512_bf16"}, [], "bf16", False),
+    ({"avx2", "amx_bf16"}, [], "bf16", False),
+    ({"avx2"}, ["/physical_device:GPU:0"], "bf16", False),  # the GPU computes in bfloat16
+    ({"avx2"}, [], "fp32", False),
+])
+def test_bf16_warning_only_where_bfloat16_is_slow(flags, gpus, precision, warned, monkeypatch):
+    import tensorflow as tf
+
+    import tfgan_suite.cli.training as training
+
+    monkeypatch.setattr(training, "cpu_flags", lambda: flags)
+    monkeypatch.setattr(tf.config, "list_physical_devices",
+                        lambda kind=None: gpus if kind == "GPU" else [])
+    assert (training.bf16_warning(precision) == training.BF16_SLOW_WARNING) is warned
+
+
+def test_cpu_flags_reads_this_machines_cpuinfo():
+    from tfgan_suite.cli.training import cpu_flags
+
+    assert "fpu" in cpu_flags()  # every x86 CPU has it; an empty or broken read would not

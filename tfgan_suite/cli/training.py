@@ -113,6 +113,37 @@ def _int_list(text):
         raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
 
 
+# CPU features with bfloat16 arithmetic (AVX512-BF16; AMX on Sapphire Rapids and later), as
+# /proc/cpuinfo names them: oneDNN's bfloat16 kernels need one of them.
+BF16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")
+BF16_SLOW_WARNING = (
+    "warning: --precision bf16 on a CPU without AVX512-BF16 or AMX trains about 10x slower than "
+    "fp32 (DCGAN at 0.10x fp32's images/s on an AVX2 CPU, benchmarks/RESULTS.md); use --precision "
+    "fp32 (TF_ENABLE_ONEDNN_OPTS=1 speeds fp32 up on such a CPU)")
+
+
+def cpu_flags():
+    """The CPU's feature flags (/proc/cpuinfo; empty where that file is missing)."""
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("flags"):
+                    return set(line.partition(":")[2].split())
+    except OSError:
+        pass
+    return set()
+
+
+def bf16_warning(precision):
+    """BF16_SLOW_WARNING when `precision` is bf16 and it will run on a CPU without bfloat16
+    arithmetic; None on a GPU, on such a CPU, or for another precision."""
+    if precision != "bf16" or cpu_flags() & set(BF16_CPU_FLAGS):
+        return None
+    import tensorflow as tf
+
+    return None if tf.config.list_physical_devices("GPU") else BF16_SLOW_WARNING
+
+
 def checked_train_options(args):
     """The variant options of --config and --set, checked against the variant's declaration
     before anything loads: an unknown variant or option, or a value of the wrong type, is one
@@ -130,6 +161,9 @@ def run_train(args):
     from tfgan_suite.training import TrainingDiverged, train
 
     options = args.options
+    warning = bf16_warning(args.precision)
+    if warning:
+        print(warning, file=sys.stderr)
     # Everything but the run-state flags, so the NaN advice can be pasted back with one of them.
     argv = getattr(args, "argv", [])
     argv = argv[argv.index("train") + 1:] if "train" in argv else [args.variant]
