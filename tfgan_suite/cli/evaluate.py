@@ -27,8 +27,14 @@ def register(subparsers):
     parser.add_argument("--split", default="test", help="split of --data (default: test)")
     parser.add_argument("--manual-dir", help="folder with a TFDS dataset's original archives (offline)")
     parser.add_argument("--data-dir", help="TFDS data_dir")
-    parser.add_argument("--extractor", default="mnist-classifier", choices=EXTRACTORS,
-                        help="feature network (default: mnist-classifier; inception = published-FID setting)")
+    parser.add_argument("--extractor", choices=EXTRACTORS,
+                        help="feature network: a shipped classifier (numbers comparable with this "
+                             "suite's own), or inception, Keras's ImageNet InceptionV3, which is "
+                             "not the FID network (default: mnist-classifier)")
+    parser.add_argument("--fid-inception", metavar="PATH",
+                        help="the FID Inception network (TF-GAN's / TF-Hub's tfgan/eval/inception, "
+                             "or pytorch-fid's weights converted) as a SavedModel folder or .keras "
+                             "file: the one extractor whose numbers compare with papers'")
     parser.add_argument("--metrics", default=",".join(METRICS),
                         help=f"comma-separated subset of {','.join(METRICS)}")
     parser.add_argument("--num-samples", type=int, default=10000,
@@ -124,11 +130,23 @@ def format_table(results):
     return "\n".join(lines)
 
 
+def chosen_extractor(args):
+    """--fid-inception's network (loaded and checked), else --extractor's name."""
+    if args.fid_inception:
+        if args.extractor:
+            raise ValueError("give --extractor or --fid-inception, not both")
+        from tfgan_suite.metrics.extractors import fid_inception_extractor
+
+        return fid_inception_extractor(args.fid_inception)
+    return args.extractor or "mnist-classifier"
+
+
 def run(args):
     # Bad input raises ValueError/OSError, which the top-level handler prints as one line.
     from tfgan_suite.metrics.evaluate import evaluate_images, parse_metrics, sample_batches
     from tfgan_suite.metrics.reference import reference_features
 
+    args.extractor = chosen_extractor(args)
     metrics = parse_metrics(args.metrics)
     source, kind = open_source(args.source)
     if hasattr(source, "translate"):
@@ -159,7 +177,7 @@ def run(args):
         "source": str(args.source),
         "source_kind": kind,
         "reference": {"data": args.data, "split": args.split, "num_images": num_reference},
-        "extractor": args.extractor,
+        "extractor": getattr(args.extractor, "name", args.extractor),
         "num_samples": num_samples,
         "seed": args.seed,
         "metrics": results,

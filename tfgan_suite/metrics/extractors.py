@@ -1,11 +1,17 @@
 """Feature extractors: images in [-1, 1] -> (features, logits), computed batch by batch.
 
-Two kinds, and every reported number names the one it used ("FID[inception]" vs
-"FID[mnist-classifier]"):
+Three kinds, and every reported number names the one it used ("FID[fid-inception]",
+"FID[inception]", "FID[mnist-classifier]"):
 
-- ``inception``: InceptionV3 pool3 (2048-d) and its 1000 ImageNet logits, from
-  ``keras.applications``. Only with it are FIDs comparable to published ones. It needs the ImageNet
-  weights, from the Keras cache or downloaded once; offline without them it raises a clear error.
+- ``fid-inception``: the Inception network of the FID literature (Heusel et al. 2017; TF-GAN's and
+  TF-Hub's ``tfgan/eval/inception``, pytorch-fid's ``pt_inception`` weights), loaded from a local
+  SavedModel or ``.keras`` file the user gives (`fid_inception_extractor`; nothing is downloaded).
+  Only its FIDs, KIDs and Inception scores are comparable to published ones, and only when taken
+  with the papers' protocol (e.g. 50,000 samples against the training set's statistics).
+- ``inception``: Keras's InceptionV3 with ImageNet weights (``keras.applications``), pool3 (2048-d)
+  and its 1000 logits. It is NOT the FID network (other weights, other graph details), so its
+  numbers compare runs with each other, not with papers. It needs the ImageNet weights, from the
+  Keras cache or downloaded once; offline without them it raises a clear error.
 - ``<dataset>-classifier``: small LeNet-style classifiers trained on the real data by
   ``python -m tfgan_suite.metrics.train_classifiers`` and shipped in ``networks/weights/`` (the
   recipe TF-GAN used for its MNIST metrics: a conv net whose fc layer gives the features and whose
@@ -55,17 +61,21 @@ class FeatureExtractor:
       feature_dim, num_classes: widths of the two outputs.
     """
 
-    def __init__(self, name, network, weights_id, image_shape=None, preprocess=None):
+    def __init__(self, name, network, weights_id, image_shape=None, preprocess=None, widths=None):
+        """`network`: a Keras model with the two outputs, or (with `widths`, the two outputs'
+        widths) any callable images -> (features, logits), e.g. a loaded SavedModel's."""
         self.name = name
         self.weights_id = weights_id
         self.image_shape = image_shape
-        self._network = network
         self._preprocess = preprocess or (lambda images: images)
-        features_spec, logits_spec = network.outputs
-        self.feature_dim, self.num_classes = int(features_spec.shape[-1]), int(logits_spec.shape[-1])
-        self._forward = tf.function(
-            lambda images: self._network(self._preprocess(images), training=False), reduce_retracing=True
-        )
+        if widths is None:
+            features_spec, logits_spec = network.outputs
+            widths = (int(features_spec.shape[-1]), int(logits_spec.shape[-1]))
+            call = lambda images: network(images, training=False)  # noqa: E731
+        else:
+            call = network
+        self.feature_dim, self.num_classes = widths
+        self._forward = tf.function(lambda images: call(self._preprocess(images)), reduce_retracing=True)
 
     def _check_batch(self, batch):
         batch = np.asarray(batch, dtype=np.float32)
@@ -172,6 +182,78 @@ def inception_extractor(weights):
     network = keras.Model(base.inputs, [base.get_layer("avg_pool").output, base.outputs[0]])
     weights_id = "random" if weights is None else INCEPTION_WEIGHTS_MD5[:12]
     return FeatureExtractor(INCEPTION, network, weights_id, preprocess=inception_preprocess)
+
+
+FID_INCEPTION = "fid-inception"
+FID_FEATURE_WIDTH = 2048  # pool3 of the FID Inception network (Heusel et al. 2017)
+FID_INPUT_SHAPE = (INCEPTION_IMAGE_SIZE, INCEPTION_IMAGE_SIZE, 3)
+
+
+def _file_digest(path):
+    """sha256 of a file, or of every file of a directory (a SavedModel) in name order."""
+    digest = hashlib.sha256()
+    files = sorted(p for p in Path(path).rglob("*") if p.is_file()) if Path(path).is_dir() else [Path(path)]
+    for file in files:
+        digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+def _fid_network(path):
+    """(callable images -> {name: tensor}, input shape, {output name: width}) of the network saved
+    at `path`: a Keras `.keras` file or a SavedModel directory (its `serving_default`)."""
+    path = Path(path)
+    if path.suffix == ".keras" and path.is_file():
+        model = keras.models.load_model(path, compile=False)
+        if len(model.inputs) != 1:
+            raise ValueError(f"--fid-inception {path} takes {len(model.inputs)} inputs; the FID "
+                             "Inception network takes one batch of images.")
+        names = [f"output_{i}" for i in range(len(model.outputs))]
+        widths = {name: int(output.shape[-1]) for name, output in zip(names, model.outputs)}
+        forward = lambda images: dict(zip(names, tf.nest.flatten(model(images, training=False))))  # noqa: E731
+        return forward, tuple(model.inputs[0].shape[1:]), widths
+    if (path / "saved_model.pb").is_file():
+        loaded = tf.saved_model.load(str(path))
+        if "serving_default" not in loaded.signatures:
+            raise ValueError(f"--fid-inception {path}: the SavedModel has no serving_default "
+                             f"signature (it has {sorted(loaded.signatures)}).")
+        signature = loaded.signatures["serving_default"]
+        inputs = signature.structured_input_signature[1]
+        if len(inputs) != 1:
+            raise ValueError(f"--fid-inception {path} takes the inputs {sorted(inputs)}; the FID "
+                             "Inception network takes one batch of images.")
+        (input_name, input_spec), = inputs.items()
+        widths = {name: int(spec.shape[-1]) for name, spec in signature.structured_outputs.items()}
+        # The loaded object owns the signature's variables: the closure keeps it alive.
+        forward = lambda images: loaded.signatures["serving_default"](**{input_name: images})  # noqa: E731
+        return forward, tuple(input_spec.shape[1:]), widths
+    raise FileNotFoundError(f"--fid-inception {path}: give the FID Inception network as a "
+                            "SavedModel directory or a .keras file.")
+
+
+def fid_inception_extractor(path):
+    """The FID Inception network (the one the FID literature uses: TF-GAN's / TF-Hub's
+    `tfgan/eval/inception`, or pytorch-fid's pt_inception weights converted) from a local file the
+    user gives, as an extractor: features = its 2048-wide pool3 output, logits = its other output
+    (1008 classes for TF-GAN's). It takes [N, 299, 299, 3] images in [-1, 1] (TF-GAN's input;
+    smaller or grey images are resized and tiled as for `inception`). Checked on load: one clear
+    error unless the input is 299x299x3 and the outputs are a 2048-wide pool3 and the logits."""
+    forward, input_shape, widths = _fid_network(path)
+    if tuple(input_shape) != FID_INPUT_SHAPE:
+        raise ValueError(f"--fid-inception {path} takes images of shape {list(input_shape)}; the FID "
+                         f"Inception network takes {list(FID_INPUT_SHAPE)}.")
+    pool = [name for name, width in widths.items() if width == FID_FEATURE_WIDTH]
+    if len(widths) != 2 or len(pool) != 1:
+        raise ValueError(f"--fid-inception {path} has outputs {widths} (name: width); the FID "
+                         f"Inception network has two: its {FID_FEATURE_WIDTH}-wide pool3 features "
+                         "and its logits.")
+    logits, = (name for name in widths if name != pool[0])
+
+    def features_and_logits(images):
+        outputs = forward(images)
+        return tf.reshape(outputs[pool[0]], [-1, FID_FEATURE_WIDTH]), outputs[logits]
+
+    return FeatureExtractor(FID_INCEPTION, features_and_logits, _file_digest(path)[:12],
+                            preprocess=inception_preprocess, widths=(FID_FEATURE_WIDTH, widths[logits]))
 
 
 @functools.lru_cache(maxsize=None)
