@@ -16,6 +16,7 @@ from PIL import Image
 
 from tfgan_suite.cli import serve as cli
 from serving.client import GeneratorClient
+from serving import launcher
 from serving.launcher import BATCHING_PARAMETERS, DEPLOY_DIR, MESSAGE_LIMITS, MONITORING_CONFIG
 from serving.local_server import LocalServer
 from serving.model_config import entries_for_base, read_models_config
@@ -50,7 +51,7 @@ def test_write_config_for_a_container(base, tmp_path):
 def test_sample_from_server_writes_a_grid_or_one_png_per_image(base, tmp_path):
     with LocalServer(entries_for_base(base, ["cond"]), poll_seconds=0) as server:
         args = SimpleNamespace(server=f"127.0.0.1:{server.grpc_port}", model="cond", version=None, label=None,
-                               num=5, seed=0, labels=[0, 1, 2, 0, 1], out=str(tmp_path / "grid.png"), grid=True)
+                               num_samples=5, seed=0, labels=[0, 1, 2, 0, 1], out=str(tmp_path / "grid.png"), grid=True)
         assert cli.sample_from_server(args) == 0
         height, width = IMAGE_SHAPE[:2]
         assert Image.open(tmp_path / "grid.png").size == (3 * width, 2 * height)  # 5 images: 3 columns, 2 rows
@@ -123,7 +124,7 @@ def test_tf_serving_needs_public_and_gets_the_message_limit(base, tmp_path, monk
     fake = tmp_path / "tensorflow_model_server"
     fake.write_text(f"#!/bin/sh\necho \"$@\" > {recorded}\n")
     fake.chmod(0o755)
-    monkeypatch.setattr(cli, "tf_serving_binary", lambda: str(fake))
+    monkeypatch.setattr(launcher, "tf_serving_binary", lambda: str(fake))
     with pytest.raises(ValueError, match="listens on every network interface .*Pass --public"):
         cli.serve(serve_args(base))
     assert not recorded.exists()
