@@ -97,7 +97,7 @@ def test_the_parsers_literal_choices_equal_the_librarys():
     from tfgan_suite.distribute import STRATEGIES
     from tfgan_suite.metrics.evaluate import METRICS
     from tfgan_suite.metrics.extractors import available_extractors
-    from tfgan_suite.training import PRECISIONS
+    from tfgan_suite.training import PRECISIONS, run
     from tfgan_suite.training.synthetic_data import CONDITIONAL_VARIANTS
 
     assert arguments.EMBEDDED_DATA == embedded_names()
@@ -108,3 +108,6 @@ def test_the_parsers_literal_choices_equal_the_librarys():
     assert arguments.METRICS == METRICS
     assert arguments.EXTRACTORS == available_extractors()
     assert arguments.DEFAULT_MAX_SAMPLES == DEFAULT_MAX_SAMPLES
+    assert arguments.DEFAULT_EPOCHS == run.DEFAULT_EPOCHS
+    assert ((arguments.RUN_FILE, arguments.MODEL_FILE, arguments.BEST_MODEL_FILE)
+            == (run.RUN_FILE, run.MODEL_FILE, run.BEST_MODEL_FILE))

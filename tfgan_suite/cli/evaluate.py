@@ -1,6 +1,7 @@
 """`tfgan-suite evaluate`: FID / KID / IS / precision-recall of a generator or of a set of images.
 
-Sources: a `.keras` model file, an exported SavedModel directory (its `sample` signature), or a
+Sources: a `.keras` model file or a run directory (its model.keras, or best.keras with `--best`),
+an exported SavedModel directory (its `sample` signature), or a
 `.npz` / folder of images. Prints a table and writes the numbers as JSON.
 
 An image-to-image model (a `.keras` translator, or a SavedModel with `translate_a2b` /
@@ -13,14 +14,16 @@ embedded pair's test split also the error against the known style map and the cl
 import json
 from pathlib import Path
 
-from tfgan_suite.cli.arguments import EXTRACTORS, METRICS
+from tfgan_suite.cli.arguments import EXTRACTORS, METRICS, add_best_flag, model_path
 
 
 def register(subparsers):
     parser = subparsers.add_parser(
         "evaluate", help="FID, KID, Inception score and precision/recall against a dataset",
         description=__doc__.split("\n\n")[0])
-    parser.add_argument("source", help="a .keras file, a SavedModel directory, or a .npz / folder of images")
+    parser.add_argument("source", help="a .keras file, a run directory, a SavedModel directory, "
+                        "or a .npz / folder of images")
+    add_best_flag(parser)
     parser.add_argument("--data", default="mnist_embedded",
                         help="real data: mnist_embedded (default), a TFDS name, a .npz or an image "
                              "folder; for a translator two domains, e.g. mnist_style_pair")
@@ -148,6 +151,7 @@ def run(args):
 
     args.extractor = chosen_extractor(args)
     metrics = parse_metrics(args.metrics)
+    args.source = model_path(args.source, args.best)
     source, kind = open_source(args.source)
     if hasattr(source, "translate"):
         results, num_samples = evaluate_translator(source, args, metrics)

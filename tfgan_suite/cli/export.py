@@ -1,6 +1,6 @@
 """`tfgan-suite export`: a saved `.keras` model -> BASE/NAME/VERSION SavedModel for TF Serving."""
 
-from tfgan_suite.cli.arguments import DEFAULT_MAX_SAMPLES, hide_aliases
+from tfgan_suite.cli.arguments import DEFAULT_MAX_SAMPLES, add_best_flag, hide_aliases, model_path
 
 
 def register(subparsers):
@@ -8,7 +8,8 @@ def register(subparsers):
         "export", help="export a trained model as a versioned SavedModel with its serving signatures "
         "(latent GANs: serving_default, sample, sample_png; image-to-image: translate_a2b/b2a)"
     )
-    parser.add_argument("model", help="a .keras file written by model.save()")
+    parser.add_argument("model", help="a .keras file written by model.save(), or a run directory")
+    add_best_flag(parser)
     hide_aliases(parser.add_argument(
         "--model-base", "--base-dir", required=True,
         help="model base directory, as `tfgan-suite serve --model-base` serves it"), "--base-dir")
@@ -25,7 +26,7 @@ def run(args):
     from export import exporter
 
     path = exporter.export_generator(
-        args.model, args.model_base, args.name, version=args.version, max_samples=args.max_samples
+        model_path(args.model, args.best), args.model_base, args.name, version=args.version, max_samples=args.max_samples
     )
     print(path)
     return 0

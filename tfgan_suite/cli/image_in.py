@@ -1,5 +1,5 @@
-"""Commands that run an image-in model on image files, a `.keras` file or (with `--server`) a
-served model:
+"""Commands that run an image-in model on image files, a `.keras` file or run directory, or
+(with `--server`) a served model:
 
 - `tfgan-suite translate MODEL --input FOLDER_OR_IMAGE --direction a2b --out DIR`: images of one
   domain translated by an image-to-image model, written as PNGs under the input files' names;
@@ -11,12 +11,16 @@ served model:
 import csv
 from pathlib import Path
 
+from tfgan_suite.cli.arguments import add_best_flag, check_best_is_local, model_path
+
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
 
 
 def _add_model_arguments(parser):
-    parser.add_argument("model", help="a .keras file, or with --server the served model's name")
+    parser.add_argument("model", help="a .keras file or a run directory, or with --server the "
+                        "served model's name")
+    add_best_flag(parser)
     parser.add_argument("--input", required=True, help="an image file or a folder of images")
     parser.add_argument("--server", help="HOST:PORT of a TF Serving (or local) gRPC server")
     parser.add_argument("--version", type=int, help="served version (with --server)")
@@ -67,6 +71,7 @@ COMMAND_MODELS = {"translate": "an image-to-image", "upscale": "an srgan", "scor
 def run_on_images(args, call):
     """(`call(target, images)`, file names) for the images of --input, the target being the
     loaded `.keras` model or, with --server, the gRPC client (both have the same methods)."""
+    check_best_is_local(args)
     images, names = read_images(args.input)
     if args.server:
         from serving.client import GeneratorClient
@@ -77,12 +82,13 @@ def run_on_images(args, call):
 
     import tfgan_suite.models  # noqa: F401  (registers the models for loading)
 
-    if not Path(args.model).is_file():
-        raise FileNotFoundError(f"No such model file: {args.model} (give a .keras file, or "
-                                "--server HOST:PORT).")
-    model = keras.models.load_model(args.model)
+    path = model_path(args.model, args.best)
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"No such model file: {path} (give a .keras file or a run "
+                                "directory, or --server HOST:PORT).")
+    model = keras.models.load_model(path)
     if not hasattr(model, args.command):
-        raise ValueError(f"{args.model} is a {model.variant} model, which cannot "
+        raise ValueError(f"{path} is a {model.variant} model, which cannot "
                          f"{args.command}: `tfgan-suite {args.command}` takes "
                          f"{COMMAND_MODELS[args.command]} model (`tfgan-suite sample` samples "
                          "a latent one).")

@@ -7,8 +7,9 @@ import shlex
 import sys
 from pathlib import Path
 
-from tfgan_suite.cli.arguments import (EMBEDDED_DATA, PRECISIONS, RESIZE_MODES, STRATEGIES,
-                                       hide_aliases)
+from tfgan_suite.cli.arguments import (DEFAULT_EPOCHS, EMBEDDED_DATA, PRECISIONS, RESIZE_MODES,
+                                       STRATEGIES, add_best_flag, check_best_is_local,
+                                       hide_aliases, model_path)
 
 
 # What each demo trains: a DCGAN sampled by seed, a CycleGAN (the settings of its quality test)
@@ -42,8 +43,9 @@ def register(subparsers):
                             "in files at PATH (as much space as the images take at their size)")
     train.add_argument("--image-key", help="TFRecord/TFDS image feature (default: image)")
     train.add_argument("--label-key", help="TFRecord/TFDS label feature (default: label if present)")
-    train.add_argument("--epochs", type=int, default=5,
-                       help="train until this many epochs in all (with --resume: default the run's own)")
+    train.add_argument("--epochs", type=int,
+                       help=f"train until this many epochs in all (default: {DEFAULT_EPOCHS}; with "
+                            "--resume the run's own)")
     train.add_argument("--steps-per-epoch", type=int,
                        help="default: one pass over the data")
     train.add_argument("--batch-size", type=int, default=64, help="global batch size")
@@ -71,7 +73,9 @@ def register(subparsers):
 
     sample = subparsers.add_parser(
         "sample", help="sample a .keras model, or a served model with --server")
-    sample.add_argument("model", help="a .keras file, or with --server the served model's name")
+    sample.add_argument("model", help="a .keras file or a run directory, or with --server the "
+                        "served model's name")
+    add_best_flag(sample)
     sample.add_argument("--server", help="HOST:PORT of a TF Serving (or local) gRPC server")
     sample.add_argument("--version", type=int, help="served version (with --server)")
     sample.add_argument("--label", help="served version label (with --server)")
@@ -241,6 +245,7 @@ def _check_style_mixing(args):
 def run_sample(args):
     _check_image_path(args.out)
     _check_style_mixing(args)
+    check_best_is_local(args)
     if args.server:
         from tfgan_suite.cli.serve import sample_from_server
         from serving.errors import ServingError
@@ -258,17 +263,18 @@ def run_sample(args):
     import tfgan_suite.models  # noqa: F401  (registers the models for loading)
     from tfgan_suite.training.pictures import save_samples
 
-    if not Path(args.model).is_file():
-        raise FileNotFoundError(
-            f"No such model file: {args.model} (give a .keras file, or --server HOST:PORT).")
+    path = model_path(args.model, args.best)
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"No such model file: {path} (give a .keras file or a run "
+                                "directory, or --server HOST:PORT).")
     try:
-        model = keras.models.load_model(args.model)
+        model = keras.models.load_model(path)
     except (ValueError, OSError, zipfile.BadZipFile) as error:
-        raise ValueError(f"{args.model} is not a model saved by `tfgan-suite train` (a .keras "
+        raise ValueError(f"{path} is not a model saved by `tfgan-suite train` (a .keras "
                          f"file): {error}") from None
     if args.mix_seed is not None or args.truncation_psi is not None:
         if not hasattr(model, "style_mix"):
-            raise ValueError(f"{args.model} is a {model.variant} model: --truncation-psi, "
+            raise ValueError(f"{path} is a {model.variant} model: --truncation-psi, "
                              "--mix-seed and --crossover are for stylegan models.")
         samples = (model.style_mix(args.num_samples, args.seed, args.mix_seed, args.crossover)
                    if args.mix_seed is not None else

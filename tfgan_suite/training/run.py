@@ -4,7 +4,8 @@ A run directory holds `run.json` (the run's arguments, written first), `backup/`
 killed run resumes), `logs/` (TensorBoard), `history.csv`, `samples/epoch_NNN.png` and, at the
 end, `model.keras`. No run is lost: the last checkpoint stays until `model.keras` is in place,
 every file a kill could leave half-written is written under another name and renamed (atomic on
-POSIX), and a directory holding a run is only reused with `resume` or `overwrite`.
+POSIX), a directory holding a run is only reused with `resume` or `overwrite`, and a folder
+holding anything else is not used at all.
 """
 
 import csv
@@ -27,8 +28,9 @@ from tfgan_suite.models import build_model, get_variant
 from tfgan_suite.core.options import check_options
 
 PRECISIONS = {"fp32": "float32", "bf16": "mixed_bfloat16", "fp16": "mixed_float16"}
-RUN_FILE, MODEL_FILE, BACKUP_DIR = "run.json", "model.keras", "backup"
-RUN_OUTPUTS = (RUN_FILE, MODEL_FILE, BACKUP_DIR, "history.csv", "logs", "samples")
+RUN_FILE, MODEL_FILE, BEST_MODEL_FILE, BACKUP_DIR = "run.json", "model.keras", "best.keras", "backup"
+RUN_OUTPUTS = (RUN_FILE, MODEL_FILE, BEST_MODEL_FILE, BACKUP_DIR, "history.csv", "logs", "samples")
+DEFAULT_EPOCHS = 5  # a new run's; a resumed one continues to its own
 
 
 class TrainingDiverged(RuntimeError):
@@ -256,6 +258,22 @@ def _check_writable(out):
                               "directory you can write to.")
 
 
+def _foreign_files(out):
+    """What `out` holds besides a run's own files (and the partial ones a kill may leave)."""
+    if not out.is_dir():
+        return []
+    return sorted(p.name for p in out.iterdir()
+                  if p.name not in RUN_OUTPUTS and "partial" not in p.name)
+
+
+def stored_epochs(out):
+    """The --epochs the run in `out` was last started with (run.json), None if unknown."""
+    try:
+        return int(json.loads((Path(out) / RUN_FILE).read_text())["epochs"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def _check_run_directory(out, arguments, resume, overwrite):
     """Checks what `out` holds against `resume`/`overwrite` (nothing is written yet: a run that
     fails on its data leaves no trace); returns the epoch training starts from (0 for a new run)."""
@@ -263,6 +281,12 @@ def _check_run_directory(out, arguments, resume, overwrite):
     status = run_status(out)
     if resume and overwrite:
         raise ValueError("--resume continues the run in --out and --overwrite discards it: give one.")
+    if status == "none" and not resume and _foreign_files(out):
+        # --overwrite discards a run's files only: never a folder's unrelated content.
+        found = _foreign_files(out)
+        raise FileExistsError(
+            f"--out {out} is a folder holding other files ({', '.join(found[:3])}"
+            f"{', ...' if len(found) > 3 else ''}) and no run: choose a new or empty folder.")
     if status != "none" and not (resume or overwrite):
         if status == "finished":
             raise FileExistsError(
@@ -307,7 +331,7 @@ def _worker_directory(out, resume):
     so that only the chief writes `out` while every worker runs the same saves (Keras's multi-worker
     guide), holding a copy of what a resume reads of the chief's run."""
     private = Path(tempfile.mkdtemp(prefix="tfgan-suite-worker-"))
-    for name in (RUN_FILE, MODEL_FILE, BACKUP_DIR, "history.csv") if resume else ():
+    for name in (RUN_FILE, MODEL_FILE, BEST_MODEL_FILE, BACKUP_DIR, "history.csv") if resume else ():
         if (out / name).is_dir():
             shutil.copytree(out / name, private / name)
         elif (out / name).exists():
@@ -341,19 +365,22 @@ def _last_logged(path):
     return metrics
 
 
-def train(variant, data="mnist_embedded", epochs=5, batch_size=64, strategy="default", out="runs/run",
+def train(variant, data="mnist_embedded", epochs=None, batch_size=64, strategy="default", out="runs/run",
           resume=False, latent_dim=None, width=None, conditional=False, steps_per_epoch=None,
           seed=0, manual_dir=None, data_dir=None, verbose="auto", extra_callbacks=(), options=None,
           precision="fp32", learning_rate_scale=1.0, overwrite=False, command=None,
           data_options=None):
     """Trains `variant` on `data` with `fit` and returns the model; see the module docstring for `out`.
 
+    `epochs` counts from the run's start (default: DEFAULT_EPOCHS, with `resume` the run's own);
     `options` are the variant's own (`tfgan-suite list --options VARIANT`); `precision` is "fp32",
     "bf16" or "fp16"; `learning_rate_scale` multiplies the paper's learning rates (and may change
     on `resume`); `command` is how the NaN message tells the user to rerun; `data_options` are
     `load_dataset`'s (split, image_size, resize, channels, flip, cache, image_key, label_key).
     """
     out = Path(out)
+    if epochs is None:
+        epochs = (resume and stored_epochs(out)) or DEFAULT_EPOCHS
     _check_positive(epochs=epochs, batch_size=batch_size, steps_per_epoch=steps_per_epoch,
                     latent_dim=latent_dim, width=width, learning_rate_scale=learning_rate_scale)
     cls = get_variant(variant)
