@@ -69,6 +69,9 @@ def register(subparsers):
     train.add_argument("--resume", action="store_true",
                        help="continue the run in --out (interrupted, or finished with more --epochs)")
     train.add_argument("--overwrite", action="store_true", help="discard the run in --out and start anew")
+    train.add_argument("--log-every", type=int, metavar="N",
+                       help="when the output is not a terminal (a file, a pipe): a log line every "
+                            "N steps too, besides the line per epoch")
     train.set_defaults(func=run_train, prepare=checked_train_options)
 
     sample = subparsers.add_parser(
@@ -178,10 +181,13 @@ def run_train(args):
               width=args.width, conditional=args.conditional, steps_per_epoch=args.steps_per_epoch,
               seed=args.seed, manual_dir=args.manual_dir, data_dir=args.data_dir, options=options,
               precision=args.precision, learning_rate_scale=args.learning_rate_scale,
-              overwrite=args.overwrite, command=command, data_options=_data_options(args))
+              overwrite=args.overwrite, command=command, data_options=_data_options(args),
+              log_every=args.log_every)
     except TrainingDiverged as error:  # the user's settings: one line with the advice, exit 2
         raise ValueError(str(error)) from None
     print(f"trained {args.variant}: {Path(args.out) / 'model.keras'}")
+    print(f"losses, samples and evaluations: tensorboard --logdir "
+          f"{shlex.quote(str(Path(args.out) / 'logs'))}")
     return 0
 
 

@@ -14,10 +14,36 @@ def _kind(model):
     return getattr(model, "variant", None) or type(model).__name__
 
 
-class EvaluationCallback(keras.callbacks.Callback):
+class WritesSummaries(keras.callbacks.Callback):
+    """A callback writing TensorBoard summaries to `log_dir`: a folder (a writer of its own, made
+    at the first summary and closed when training ends), a `tf.summary` writer that its owner
+    shares among callbacks and closes, or None (no summaries). A training run shares one: each
+    writer is an event file, and TensorBoard follows only the newest event file of a growing run
+    (tensorboard --reload_multifile), so a second writer's summaries would not show live."""
+
+    def __init__(self, log_dir=None):
+        super().__init__()
+        self.log_dir = log_dir
+        self._own_writer = None
+
+    def summary_writer(self):
+        if self.log_dir is None or isinstance(self.log_dir, tf.summary.SummaryWriter):
+            return self.log_dir
+        if self._own_writer is None:
+            self._own_writer = tf.summary.create_file_writer(str(self.log_dir))
+        return self._own_writer
+
+    def on_train_end(self, logs=None):
+        if self._own_writer is not None:
+            self._own_writer.close()
+            self._own_writer = None
+
+
+class EvaluationCallback(WritesSummaries):
     """Every `every_n_epochs` epochs: draw `num_samples` images with `model.sample(n, seed=...)`,
     compute the chosen metrics against real data, and add them to the epoch's `logs` (so History
-    records them) and, with `log_dir`, to TensorBoard under "evaluation/<metric>[<extractor>]".
+    records them) and, with `log_dir` (a folder or a shared writer, `WritesSummaries`), to
+    TensorBoard under "evaluation/<metric>[<extractor>]" at step epoch + 1 (the epochs trained).
 
     Args:
       reference: the real data: "mnist_embedded" (default), a TFDS name, a .npz / image folder,
@@ -33,7 +59,7 @@ class EvaluationCallback(keras.callbacks.Callback):
     def __init__(self, reference="mnist_embedded", extractor="mnist-classifier", metrics=METRICS,
                  every_n_epochs=1, num_samples=1000, seed=0, batch_size=500, log_dir=None, split="test",
                  num_reference=10000, data_dir=None, manual_dir=None, cache_dir=None):
-        super().__init__()
+        super().__init__(log_dir)
         if every_n_epochs < 1:
             raise ValueError(f"every_n_epochs must be >= 1; got {every_n_epochs}")
         self.metrics = parse_metrics(metrics)
@@ -43,16 +69,12 @@ class EvaluationCallback(keras.callbacks.Callback):
         self.num_samples = num_samples
         self.seed = seed
         self.batch_size = batch_size
-        self.log_dir = log_dir
         self._reference_options = dict(split=split, num=num_reference, data_dir=data_dir,
                                        manual_dir=manual_dir, cache_dir=cache_dir)
         self._real_features = None
-        self._writer = None
 
     def on_train_begin(self, logs=None):
         self.prepare()
-        if self.log_dir and self._writer is None:
-            self._writer = tf.summary.create_file_writer(str(self.log_dir))
 
     def prepare(self):
         """Checks the model and extracts the real data's features, once."""
@@ -86,16 +108,12 @@ class EvaluationCallback(keras.callbacks.Callback):
         results = self.evaluate()
         if logs is not None:
             logs.update(results)  # the same dict reaches History, which keras calls after us
-        if self._writer is not None:
-            with self._writer.as_default(step=epoch + 1):
+        writer = self.summary_writer()
+        if writer is not None:
+            with writer.as_default(step=epoch + 1):
                 for name, value in results.items():
                     tf.summary.scalar(f"evaluation/{name}", value)
-            self._writer.flush()
-
-    def on_train_end(self, logs=None):
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
+            writer.flush()
 
 
 class TranslationEvaluationCallback(EvaluationCallback):

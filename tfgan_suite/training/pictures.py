@@ -5,11 +5,11 @@ the run directory and TensorBoard."""
 import math
 from pathlib import Path
 
-import keras
 import numpy as np
 import tensorflow as tf
 from PIL import Image
 
+from tfgan_suite.metrics.callback import WritesSummaries
 from tfgan_suite.metrics.translation import OTHER, as_channels
 
 
@@ -68,17 +68,16 @@ def samples_picture(samples):
     return image_grid(samples) if samples.ndim == 4 else scatter_image(samples)
 
 
-class EpochPicture(keras.callbacks.Callback):
+class EpochPicture(WritesSummaries):
     """After every epoch, `picture()` (a uint8 [H, W, C] array) as `directory/epoch_NNN.png` and,
-    with `log_dir`, as the TensorBoard image `tag`. A subclass says what the picture shows."""
+    with `log_dir` (a folder or a shared writer, `WritesSummaries`), as the TensorBoard image
+    `tag` at step epoch + 1 (the epochs trained). A subclass says what the picture shows."""
 
     tag = "samples"
 
     def __init__(self, directory, log_dir=None):
-        super().__init__()
+        super().__init__(log_dir)
         self.directory = Path(directory)
-        self.log_dir = log_dir
-        self._writer = None
 
     def picture(self):
         raise NotImplementedError(f"{type(self).__name__} must define picture")
@@ -87,17 +86,11 @@ class EpochPicture(keras.callbacks.Callback):
         picture = self.picture()
         self.directory.mkdir(parents=True, exist_ok=True)
         save_picture(self.directory / f"epoch_{epoch + 1:03d}.png", picture)
-        if self.log_dir:
-            if self._writer is None:
-                self._writer = tf.summary.create_file_writer(str(self.log_dir))
-            with self._writer.as_default(step=epoch + 1):
+        writer = self.summary_writer()
+        if writer is not None:
+            with writer.as_default(step=epoch + 1):
                 tf.summary.image(self.tag, picture[None])
-            self._writer.flush()
-
-    def on_train_end(self, logs=None):
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
+            writer.flush()
 
 
 class SampleGrid(EpochPicture):

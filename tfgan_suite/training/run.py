@@ -14,16 +14,19 @@ import json
 import math
 import os
 import shutil
+import sys
 import tempfile
 import zipfile
 from pathlib import Path
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from tfgan_suite.data import load_dataset
 from tfgan_suite.distribute import make_strategy
 from tfgan_suite.training.pictures import InputPicture, SampleGrid, TranslationGrid
+from tfgan_suite.training.run_logs import HistoryFile, PlainLog, TensorBoardScalars
 from tfgan_suite.models import build_model, get_variant
 from tfgan_suite.core.options import check_options
 
@@ -198,19 +201,20 @@ class StopOnNaN(keras.callbacks.Callback):
             f"VARIANT` lists them).")
 
 
-def _translation_grid(data, domains, out, manual_dir, data_dir, data_options, num_images=8):
+def _translation_grid(data, domains, out, writer, manual_dir, data_dir, data_options,
+                      num_images=8):
     """(input, translation, reconstruction) triples of the first images of each domain, per epoch,
     in `samples/` and TensorBoard."""
     examples, _ = load_dataset(data, num_images, domains=domains, shuffle=False,
                                manual_dir=manual_dir, data_dir=data_dir, **data_options)
     images_a, images_b = next(iter(examples))
-    return TranslationGrid(out / "samples", images_a.numpy(), images_b.numpy(), out / "logs")
+    return TranslationGrid(out / "samples", images_a.numpy(), images_b.numpy(), writer)
 
 
-def _input_picture(data, out, manual_dir, data_dir, data_options, num_images=8):
+def _input_picture(data, out, writer, manual_dir, data_dir, data_options, num_images=8):
     examples, _ = load_dataset(data, num_images, shuffle=False, manual_dir=manual_dir,
                                data_dir=data_dir, **data_options)
-    return InputPicture(out / "samples", next(iter(examples)).numpy(), out / "logs")
+    return InputPicture(out / "samples", next(iter(examples)).numpy(), writer)
 
 
 def saved_training_info(out):
@@ -369,7 +373,7 @@ def train(variant, data="mnist_embedded", epochs=None, batch_size=64, strategy="
           resume=False, latent_dim=None, width=None, conditional=False, steps_per_epoch=None,
           seed=0, manual_dir=None, data_dir=None, verbose="auto", extra_callbacks=(), options=None,
           precision="fp32", learning_rate_scale=1.0, overwrite=False, command=None,
-          data_options=None):
+          data_options=None, log_every=None):
     """Trains `variant` on `data` with `fit` and returns the model; see the module docstring for `out`.
 
     `epochs` counts from the run's start (default: DEFAULT_EPOCHS, with `resume` the run's own);
@@ -377,12 +381,17 @@ def train(variant, data="mnist_embedded", epochs=None, batch_size=64, strategy="
     "bf16" or "fp16"; `learning_rate_scale` multiplies the paper's learning rates (and may change
     on `resume`); `command` is how the NaN message tells the user to rerun; `data_options` are
     `load_dataset`'s (split, image_size, resize, channels, flip, cache, image_key, label_key).
+    `verbose` is "auto" (Keras's progress bar on a terminal, else "lines"), "lines" (`PlainLog`:
+    a line per epoch, and one every `log_every` steps) or `fit`'s own 0, 1 or 2.
     """
     out = Path(out)
     if epochs is None:
         epochs = (resume and stored_epochs(out)) or DEFAULT_EPOCHS
     _check_positive(epochs=epochs, batch_size=batch_size, steps_per_epoch=steps_per_epoch,
-                    latent_dim=latent_dim, width=width, learning_rate_scale=learning_rate_scale)
+                    latent_dim=latent_dim, width=width, learning_rate_scale=learning_rate_scale,
+                    log_every=log_every)
+    if verbose == "auto":
+        verbose = 1 if sys.stdout.isatty() else "lines"
     cls = get_variant(variant)
     options = dict(options or {})
     for name, value in (("latent_dim", latent_dim), ("width", width)):
@@ -440,23 +449,30 @@ def train(variant, data="mnist_embedded", epochs=None, batch_size=64, strategy="
         checkpoint.initial_scale = saved_training_info(out).get("learning_rate_scale", 1.0)
     _start_run(out, arguments, overwrite)
     _keep_history_before(out / "history.csv", start_epoch)
+    # One writer for the run's scalars, pictures and evaluations: one TensorBoard run, one file.
+    writer = tf.summary.create_file_writer(str(out / "logs"))
     callbacks = [
         StopOnNaN(checkpoint, command or f"tfgan-suite train {variant} --out {out}"),
+        TensorBoardScalars(writer),
+        _translation_grid(data, domains, out, writer, manual_dir, data_dir, picture_options)
+        if translates else
+        _input_picture(data, out, writer, manual_dir, data_dir, picture_options) if takes_images
+        else SampleGrid(out / "samples", writer),
         # The history row of an epoch is written before its checkpoint: a kill between the two
         # leaves a row that the resume drops (_keep_history_before) and logs again.
-        keras.callbacks.CSVLogger(str(out / "history.csv"), append=True),
+        HistoryFile(out / "history.csv"),
+        *([PlainLog(log_every)] if verbose == "lines" else []),
         checkpoint,
-        keras.callbacks.TensorBoard(str(out / "logs")),
-        _translation_grid(data, domains, out, manual_dir, data_dir, picture_options) if translates
-        else _input_picture(data, out, manual_dir, data_dir, picture_options) if takes_images
-        else SampleGrid(out / "samples", out / "logs"),
         *model.training_callbacks(),  # the model's own schedule (BEGAN's stall halving)
         *extra_callbacks,
     ]
     # With a checkpoint at the last epoch (a kill while model.keras was written) `fit` only
     # restores it: no epoch is left to train.
-    model.fit(dataset, epochs=epochs, initial_epoch=start_epoch, steps_per_epoch=steps,
-              callbacks=callbacks, verbose=verbose)
+    try:
+        model.fit(dataset, epochs=epochs, initial_epoch=start_epoch, steps_per_epoch=steps,
+                  callbacks=callbacks, verbose=0 if verbose == "lines" else verbose)
+    finally:
+        writer.close()
     model.training_info = {
         "dataset": info.name, "image_shape": list(info.image_shape), "epochs": epochs,
         "batch_size": batch_size, "steps": int(model.optimizer.iterations.numpy()),
