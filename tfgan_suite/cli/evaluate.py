@@ -33,7 +33,8 @@ def register(subparsers):
     parser.add_argument("--extractor", choices=EXTRACTORS,
                         help="feature network: a shipped classifier (numbers comparable with this "
                              "suite's own), or inception, Keras's ImageNet InceptionV3, which is "
-                             "not the FID network (default: mnist-classifier)")
+                             "not the FID network (default: fashion_mnist-classifier for "
+                             "fashion_mnist data, else mnist-classifier)")
     parser.add_argument("--fid-inception", metavar="PATH",
                         help="the FID Inception network (TF-GAN's / TF-Hub's tfgan/eval/inception, "
                              "or pytorch-fid's weights converted) as a SavedModel folder or .keras "
@@ -141,7 +142,9 @@ def chosen_extractor(args):
         from tfgan_suite.metrics.extractors import fid_inception_extractor
 
         return fid_inception_extractor(args.fid_inception)
-    return args.extractor or "mnist-classifier"
+    from tfgan_suite.metrics.extractors import extractor_for_data
+
+    return args.extractor or extractor_for_data(args.data)
 
 
 def run(args):

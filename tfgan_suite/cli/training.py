@@ -69,6 +69,12 @@ def register(subparsers):
     train.add_argument("--resume", action="store_true",
                        help="continue the run in --out (interrupted, or finished with more --epochs)")
     train.add_argument("--overwrite", action="store_true", help="discard the run in --out and start anew")
+    train.add_argument("--eval-every", type=int, metavar="N",
+                       help="every N epochs: FID and KID of samples against the data (class "
+                            "accuracy too for a conditional model on MNIST / Fashion-MNIST), into "
+                            "history.csv and TensorBoard; keeps the best FID's model as best.keras")
+    train.add_argument("--eval-samples", type=int, default=1000,
+                       help="generated and real images per --eval-every evaluation")
     train.add_argument("--log-every", type=int, metavar="N",
                        help="when the output is not a terminal (a file, a pipe): a log line every "
                             "N steps too, besides the line per epoch")
@@ -182,7 +188,8 @@ def run_train(args):
               seed=args.seed, manual_dir=args.manual_dir, data_dir=args.data_dir, options=options,
               precision=args.precision, learning_rate_scale=args.learning_rate_scale,
               overwrite=args.overwrite, command=command, data_options=_data_options(args),
-              log_every=args.log_every)
+              log_every=args.log_every, eval_every=args.eval_every,
+              eval_samples=args.eval_samples)
     except TrainingDiverged as error:  # the user's settings: one line with the advice, exit 2
         raise ValueError(str(error)) from None
     print(f"trained {args.variant}: {Path(args.out) / 'model.keras'}")

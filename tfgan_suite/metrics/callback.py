@@ -5,7 +5,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfgan_suite.metrics.evaluate import METRICS, evaluate_images, parse_metrics, sample_batches
+from tfgan_suite.metrics.evaluate import (METRICS, compute_metrics, evaluate_images, parse_metrics,
+                                         sample_batches)
 from tfgan_suite.metrics.extractors import get_extractor
 from tfgan_suite.metrics.reference import reference_features
 
@@ -54,11 +55,15 @@ class EvaluationCallback(WritesSummaries):
       metrics: a subset of ("fid", "kid", "is", "pr").
       num_samples: generated images per evaluation, drawn in batches of `batch_size` with the
         fixed seeds seed, seed + 1, ... so successive evaluations see the same latents.
+      class_accuracy: for a conditional model and an extractor that classifies the data's own
+        classes (a shipped classifier on its dataset), also "class_accuracy[<extractor>]": the
+        share of samples of each label (0, 1, ... in turn) that the extractor puts in that class.
     """
 
     def __init__(self, reference="mnist_embedded", extractor="mnist-classifier", metrics=METRICS,
                  every_n_epochs=1, num_samples=1000, seed=0, batch_size=500, log_dir=None, split="test",
-                 num_reference=10000, data_dir=None, manual_dir=None, cache_dir=None):
+                 num_reference=10000, data_dir=None, manual_dir=None, cache_dir=None,
+                 class_accuracy=False):
         super().__init__(log_dir)
         if every_n_epochs < 1:
             raise ValueError(f"every_n_epochs must be >= 1; got {every_n_epochs}")
@@ -69,6 +74,7 @@ class EvaluationCallback(WritesSummaries):
         self.num_samples = num_samples
         self.seed = seed
         self.batch_size = batch_size
+        self.class_accuracy = class_accuracy
         self._reference_options = dict(split=split, num=num_reference, data_dir=data_dir,
                                        manual_dir=manual_dir, cache_dir=cache_dir)
         self._real_features = None
@@ -88,6 +94,11 @@ class EvaluationCallback(WritesSummaries):
             # Fail before the first epoch rather than after it.
             raise ValueError(f"extractor {extractor.name!r} takes images of shape {tuple(extractor.image_shape)}, "
                              f"but this model makes {model_shape}; pick another extractor")
+        classes = getattr(self.model, "num_classes", None)
+        if self.class_accuracy and classes != extractor.num_classes:
+            raise ValueError(f"class_accuracy needs a conditional model of the extractor's "
+                             f"{extractor.num_classes} classes; this {_kind(self.model)} model has "
+                             f"{classes or 'none'}")
         if self._real_features is None:
             if isinstance(self.reference, np.ndarray):
                 self._real_features, _ = extractor.extract(self.reference, batch_size=self.batch_size)
@@ -98,9 +109,25 @@ class EvaluationCallback(WritesSummaries):
 
     def evaluate(self):
         """{metric name: value} of the model now."""
-        images = sample_batches(lambda n, seed: self.model.sample(n, seed=seed), self.num_samples,
-                                self.batch_size, self.seed)
-        return evaluate_images(images, self._real_features, self.extractor_name, self.metrics, self.batch_size)
+        if not self.class_accuracy:
+            images = sample_batches(lambda n, seed: self.model.sample(n, seed=seed),
+                                    self.num_samples, self.batch_size, self.seed)
+            return evaluate_images(images, self._real_features, self.extractor_name,
+                                   self.metrics, self.batch_size)
+        labels = []
+
+        def sample(n, seed):
+            labels.append(np.arange(n) % self.model.num_classes)
+            return self.model.sample(n, labels=labels[-1], seed=seed)
+
+        extractor = get_extractor(self.extractor_name)
+        features, logits = extractor.extract(
+            sample_batches(sample, self.num_samples, self.batch_size, self.seed))
+        results = compute_metrics(self._real_features, features, logits, extractor.name,
+                                  self.metrics)
+        results[f"class_accuracy[{extractor.name}]"] = float(
+            np.mean(np.argmax(logits, axis=-1) == np.concatenate(labels)))
+        return results
 
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every_n_epochs:

@@ -50,6 +50,27 @@ def available_extractors():
     return tuple(classifier_name(d) for d in CLASSIFIER_DATASETS) + (INCEPTION,)
 
 
+# The data each shipped classifier was trained on, by the names `load_dataset` takes (TFDS names
+# may carry a version, "mnist:3.0.1"): its classes are the data's own.
+CLASSIFIED_DATA = {"mnist_embedded": "mnist", "mnist": "mnist", "fashion_mnist": "fashion_mnist"}
+
+
+def data_classifier(data):
+    """The shipped classifier trained on `data`'s classes ("mnist-classifier" for mnist and
+    mnist_embedded, "fashion_mnist-classifier" for fashion_mnist), None for other data."""
+    dataset = CLASSIFIED_DATA.get(str(data).split(":")[0])
+    return classifier_name(dataset) if dataset else None
+
+
+def extractor_for_data(data, image_shape=CLASSIFIER_IMAGE_SHAPE):
+    """The extractor that fits images of `image_shape` from `data`: for 28x28 grey images the
+    shipped classifier of the data (`data_classifier`), else MNIST's; for any other shape
+    "inception" (Keras's InceptionV3; see the module docstring for what its numbers compare with)."""
+    if tuple(image_shape) != CLASSIFIER_IMAGE_SHAPE:
+        return INCEPTION
+    return data_classifier(data) or classifier_name("mnist")
+
+
 class FeatureExtractor:
     """A network mapping images in [-1, 1] to (features, logits), run batch by batch.
 

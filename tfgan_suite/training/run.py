@@ -1,11 +1,11 @@
 """Training runs: the callbacks every run gets, and `train` used by the CLI and the demo.
 
 A run directory holds `run.json` (the run's arguments, written first), `backup/` (checkpoints, so a
-killed run resumes), `logs/` (TensorBoard), `history.csv`, `samples/epoch_NNN.png` and, at the
-end, `model.keras`. No run is lost: the last checkpoint stays until `model.keras` is in place,
-every file a kill could leave half-written is written under another name and renamed (atomic on
-POSIX), a directory holding a run is only reused with `resume` or `overwrite`, and a folder
-holding anything else is not used at all.
+killed run resumes), `logs/` (TensorBoard), `history.csv`, `samples/epoch_NNN.png`, with
+`eval_every` `best.keras` (the best FID's model so far) and, at the end, `model.keras`. No run is
+lost: the last checkpoint stays until `model.keras` is in place, every file a kill could leave
+half-written is written under another name and renamed (atomic on POSIX), a directory holding a
+run is only reused with `resume` or `overwrite`, and a folder holding anything else is not used.
 """
 
 import csv
@@ -25,8 +25,11 @@ import tensorflow as tf
 
 from tfgan_suite.data import load_dataset
 from tfgan_suite.distribute import make_strategy
+from tfgan_suite.metrics import EvaluationCallback
+from tfgan_suite.metrics.extractors import data_classifier, extractor_for_data
 from tfgan_suite.training.pictures import InputPicture, SampleGrid, TranslationGrid
-from tfgan_suite.training.run_logs import HistoryFile, PlainLog, TensorBoardScalars
+from tfgan_suite.training.run_logs import (HistoryFile, PlainLog, TensorBoardScalars, as_float,
+                                           metrics_that_ran)
 from tfgan_suite.models import build_model, get_variant
 from tfgan_suite.core.options import check_options
 
@@ -217,11 +220,42 @@ def _input_picture(data, out, writer, manual_dir, data_dir, data_options, num_im
     return InputPicture(out / "samples", next(iter(examples)).numpy(), writer)
 
 
-def saved_training_info(out):
-    """`training_info` of the run saved in `out/model.keras` ({} if none), read from its config
-    without TensorFlow."""
+class KeepBest(keras.callbacks.Callback):
+    """`best.keras` beside `model.keras`: the model of the evaluated epoch with the lowest
+    `metric` (FID) so far, saved (under another name, then renamed) when an evaluation beats it.
+    Its training_info records the figure; a resumed run reads it back, so it never replaces an
+    earlier session's better model."""
+
+    def __init__(self, out, metric, training_info):
+        super().__init__()
+        self.out = Path(out)
+        self.metric = metric
+        self.training_info = training_info  # (epochs, metrics) -> the info saved with the model
+
+    def on_train_begin(self, logs=None):
+        best = saved_training_info(self.out, BEST_MODEL_FILE).get("best", {})
+        self.best = best.get("value", math.inf) if best.get("metric") == self.metric else math.inf
+
+    def on_epoch_end(self, epoch, logs=None):
+        value = (logs or {}).get(self.metric)
+        if value is None or not float(value) < self.best:
+            return
+        self.best = float(value)
+        metrics = {name: as_float(value)
+                   for name, value in metrics_that_ran(self.model, logs).items()}
+        self.model.training_info = {
+            **self.training_info(epoch + 1, metrics),
+            "best": {"metric": self.metric, "value": self.best, "epoch": epoch + 1}}
+        partial = self.out / "best.partial.keras"  # Keras wants the .keras suffix
+        self.model.save(partial)
+        os.replace(partial, self.out / BEST_MODEL_FILE)
+
+
+def saved_training_info(out, name=MODEL_FILE):
+    """`training_info` of the run saved in `out/model.keras` (or `name`; {} if none), read from
+    its config without TensorFlow."""
     try:
-        with zipfile.ZipFile(Path(out) / MODEL_FILE) as archive:
+        with zipfile.ZipFile(Path(out) / name) as archive:
             return dict(json.loads(archive.read("config.json"))["config"]["training_info"])
     except (OSError, KeyError, ValueError, TypeError, zipfile.BadZipFile):
         return {}
@@ -266,8 +300,8 @@ def _foreign_files(out):
     """What `out` holds besides a run's own files (and the partial ones a kill may leave)."""
     if not out.is_dir():
         return []
-    return sorted(p.name for p in out.iterdir()
-                  if p.name not in RUN_OUTPUTS and "partial" not in p.name)
+    return sorted(p.name for p in out.iterdir() if p.name not in RUN_OUTPUTS
+                  and not p.name.endswith((".partial", ".partial.keras")))
 
 
 def stored_epochs(out):
@@ -318,6 +352,31 @@ def _check_run_directory(out, arguments, resume, overwrite):
         raise ValueError(f"The run in {out} has {_epochs(start_epoch)} already, more than --epochs "
                          f"{arguments.epochs}: pass --epochs {start_epoch} or more.")
     return start_epoch
+
+
+def _evaluation(model, data, info, every, num_images, manual_dir, data_dir, data_options):
+    """The `EvaluationCallback` of `--eval-every`: FID and KID of `num_images` samples (fixed
+    seeds) against as many images of the training data (shuffled with seed 0, as the run's
+    pictures load them), with the extractor that fits the data (`extractor_for_data`); for a
+    conditional model on a shipped classifier's own dataset, its class accuracy too. Prepared
+    here, so a missing extractor fails before the run starts. Returns (the callback, the name
+    of the FID it logs)."""
+    if not hasattr(model, "sample") or len(info.image_shape) != 3:
+        raise ValueError(f"--eval-every computes FID and KID of generated images; a {model.variant} "
+                         f"model {'does not sample' if not hasattr(model, 'sample') else 'makes points'}"
+                         f": evaluate it with `tfgan-suite evaluate` instead.")
+    num_images = min(num_images, info.num_examples)
+    examples, _ = load_dataset(data, num_images, shuffle=True, seed=0, manual_dir=manual_dir,
+                               data_dir=data_dir, **data_options)
+    extractor = extractor_for_data(data, info.image_shape)
+    conditional = getattr(model, "num_classes", None) is not None
+    evaluation = EvaluationCallback(
+        next(iter(examples)).numpy(), extractor=extractor, metrics=("fid", "kid"),
+        every_n_epochs=every, num_samples=num_images, batch_size=min(num_images, 500),
+        class_accuracy=conditional and data_classifier(data) == extractor)
+    evaluation.set_model(model)
+    evaluation.prepare()
+    return evaluation, f"FID[{extractor}]"
 
 
 def _start_run(out, arguments, overwrite):
@@ -373,7 +432,7 @@ def train(variant, data="mnist_embedded", epochs=None, batch_size=64, strategy="
           resume=False, latent_dim=None, width=None, conditional=False, steps_per_epoch=None,
           seed=0, manual_dir=None, data_dir=None, verbose="auto", extra_callbacks=(), options=None,
           precision="fp32", learning_rate_scale=1.0, overwrite=False, command=None,
-          data_options=None, log_every=None):
+          data_options=None, log_every=None, eval_every=None, eval_samples=1000):
     """Trains `variant` on `data` with `fit` and returns the model; see the module docstring for `out`.
 
     `epochs` counts from the run's start (default: DEFAULT_EPOCHS, with `resume` the run's own);
@@ -382,14 +441,16 @@ def train(variant, data="mnist_embedded", epochs=None, batch_size=64, strategy="
     on `resume`); `command` is how the NaN message tells the user to rerun; `data_options` are
     `load_dataset`'s (split, image_size, resize, channels, flip, cache, image_key, label_key).
     `verbose` is "auto" (Keras's progress bar on a terminal, else "lines"), "lines" (`PlainLog`:
-    a line per epoch, and one every `log_every` steps) or `fit`'s own 0, 1 or 2.
+    a line per epoch, and one every `log_every` steps) or `fit`'s own 0, 1 or 2. `eval_every`
+    evaluates every that many epochs (`_evaluation`) and keeps the best FID's model as
+    best.keras (`KeepBest`).
     """
     out = Path(out)
     if epochs is None:
         epochs = (resume and stored_epochs(out)) or DEFAULT_EPOCHS
     _check_positive(epochs=epochs, batch_size=batch_size, steps_per_epoch=steps_per_epoch,
                     latent_dim=latent_dim, width=width, learning_rate_scale=learning_rate_scale,
-                    log_every=log_every)
+                    log_every=log_every, eval_every=eval_every, eval_samples=eval_samples)
     if verbose == "auto":
         verbose = 1 if sys.stdout.isatty() else "lines"
     cls = get_variant(variant)
@@ -447,10 +508,24 @@ def train(variant, data="mnist_embedded", epochs=None, batch_size=64, strategy="
     if start_epoch and start_epoch == finished_epochs(out):  # continuing a finished run
         model.load_weights(out / MODEL_FILE)
         checkpoint.initial_scale = saved_training_info(out).get("learning_rate_scale", 1.0)
+
+    def training_info(trained_epochs, final_metrics):
+        """What a saved model records of its run (model.keras at the end, best.keras)."""
+        return {
+            "dataset": info.name, "image_shape": list(info.image_shape), "epochs": trained_epochs,
+            "batch_size": batch_size, "steps": int(model.optimizer.iterations.numpy()),
+            "learning_rate_scale": learning_rate_scale, "arguments": dataclasses.asdict(arguments),
+            "final_metrics": final_metrics}
+
+    # Before the run directory is written: a reference set or extractor that fails leaves no trace.
+    evaluation, fid = (_evaluation(model, data, info, eval_every, eval_samples, manual_dir,
+                                   data_dir, picture_options) if eval_every else (None, None))
     _start_run(out, arguments, overwrite)
     _keep_history_before(out / "history.csv", start_epoch)
     # One writer for the run's scalars, pictures and evaluations: one TensorBoard run, one file.
     writer = tf.summary.create_file_writer(str(out / "logs"))
+    if evaluation is not None:
+        evaluation.log_dir = writer
     callbacks = [
         StopOnNaN(checkpoint, command or f"tfgan-suite train {variant} --out {out}"),
         TensorBoardScalars(writer),
@@ -458,6 +533,8 @@ def train(variant, data="mnist_embedded", epochs=None, batch_size=64, strategy="
         if translates else
         _input_picture(data, out, writer, manual_dir, data_dir, picture_options) if takes_images
         else SampleGrid(out / "samples", writer),
+        # After the scalars (the evaluation writes its own), before the history and the line.
+        *([evaluation, KeepBest(out, fid, training_info)] if evaluation else []),
         # The history row of an epoch is written before its checkpoint: a kill between the two
         # leaves a row that the resume drops (_keep_history_before) and logs again.
         HistoryFile(out / "history.csv"),
@@ -473,12 +550,7 @@ def train(variant, data="mnist_embedded", epochs=None, batch_size=64, strategy="
                   callbacks=callbacks, verbose=0 if verbose == "lines" else verbose)
     finally:
         writer.close()
-    model.training_info = {
-        "dataset": info.name, "image_shape": list(info.image_shape), "epochs": epochs,
-        "batch_size": batch_size, "steps": int(model.optimizer.iterations.numpy()),
-        "learning_rate_scale": learning_rate_scale, "arguments": dataclasses.asdict(arguments),
-        "final_metrics": _last_logged(out / "history.csv"),
-    }
+    model.training_info = training_info(epochs, _last_logged(out / "history.csv"))
     partial = out / "model.partial.keras"  # Keras wants the .keras suffix
     model.save(partial)
     os.replace(partial, out / MODEL_FILE)
