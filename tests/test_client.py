@@ -147,9 +147,13 @@ def test_labels_for_an_unconditional_model_are_refused_locally(client_for):
 
 def test_deadline_exceeded_is_reported_not_retried(client_for):
     client = client_for("uncond_latest", timeout_seconds=1e-6, max_attempts=3)
+    predict, attempts = client._predict.Predict, []
+    client._predict = mock.Mock(Predict=lambda request, timeout: attempts.append(timeout) or predict(
+        request, timeout=timeout))
     with pytest.raises(ServingError) as info:
         client.generate(np.zeros((1, LATENT_DIM), np.float32))
     assert info.value.code == grpc.StatusCode.DEADLINE_EXCEEDED
+    assert attempts == [1e-6]  # one attempt: a deadline is an answer, not retried
 
 
 def test_client_message_size_limit(client_for):
@@ -184,10 +188,11 @@ def test_retries_only_unavailable_with_backoff():
     with pytest.raises(ServingError) as info:
         client._call(always_down, None)
     assert info.value.code == grpc.StatusCode.UNAVAILABLE and always_down.calls == 3
-    invalid = _Flaky(1, grpc.StatusCode.INVALID_ARGUMENT)
-    with pytest.raises(ServingError):
-        client._call(invalid, None)
-    assert invalid.calls == 1
+    for code in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.DEADLINE_EXCEEDED):
+        answered = _Flaky(1, code)
+        with pytest.raises(ServingError) as info:
+            client._call(answered, None)
+        assert info.value.code == code and answered.calls == 1
     client.close()
 
 

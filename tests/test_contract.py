@@ -188,14 +188,14 @@ def test_keras_file_and_every_exported_signature_match_the_model(variant, tmp_pa
 
 @pytest.mark.slow
 @pytest.mark.parametrize("variant", VARIANTS)
-def test_trains_200_steps_in_bfloat16_and_serves_float32(variant, tmp_path):
-    """Mixed bfloat16 with the variant's own optimizers: finite losses after 200 steps, and every
+def test_trains_in_bfloat16_and_serves_float32(variant, tmp_path):
+    """Mixed bfloat16 with the variant's own optimizers: finite losses after 20 steps, and every
     exported signature still takes and returns float32 (tests/test_mixed_precision.py checks the
     dtypes of the networks and float16's loss scaling)."""
     keras.utils.set_random_seed(0)
     model = tfgan_suite.build_model(variant, dtype_policy="mixed_bfloat16", **options(variant))
     model.compile()
-    history = model.fit(data(variant).repeat(), steps_per_epoch=200, verbose=0).history
+    history = model.fit(data(variant).repeat(), steps_per_epoch=20, verbose=0).history
     for name, values in history.items():
         assert np.isfinite(values).all(), (name, values)
     exported = tf.saved_model.load(str(export_generator(model, tmp_path, variant))).signatures
