@@ -73,3 +73,53 @@ def unexpected_skip(report):
         return None
     return (f"{report.nodeid} skipped ({reason}): a skip hides a check; make the test run here "
             "or fail, or add its reason to tests/helpers.py with why it cannot run")
+
+
+class MnistBar:
+    """The unconditional image models' MNIST bar (issue 29): FID[mnist-classifier] of 1000
+    samples against the first 5000 embedded MNIST images below the untrained generator's by
+    `fid_factor`, and, with `min_digits`, that many digits each at least 2% of the samples (the
+    shipped classifier's reading). `check` also shows the bar failing generators broken on
+    purpose: the untrained one, and the trained one collapsed to one image or to its commonest
+    digit's samples."""
+
+    DIGIT_SHARE = 0.02
+
+    def __init__(self, fid_factor, min_digits=None):
+        from tfgan_suite.data import load_arrays
+        from tfgan_suite.metrics import extractors
+
+        self.fid_factor, self.min_digits = fid_factor, min_digits
+        self.extractor = extractors.get_extractor("mnist-classifier")
+        real = load_arrays("mnist_embedded")[0][:5000].astype(np.float32) / 127.5 - 1
+        self.reference = self.extractor.extract(real)[0]
+
+    def score(self, images):
+        """(FID against the reference, how many digits make DIGIT_SHARE of `images`, the
+        classifier's digit for each image)."""
+        from tfgan_suite.metrics import functions
+
+        features, logits = self.extractor.extract(images)
+        digits = logits.argmax(-1)
+        shares = np.bincount(digits, minlength=10) / len(images)
+        return (functions.frechet_distance(self.reference, features),
+                int(np.sum(shares >= self.DIGIT_SHARE)), digits)
+
+    def passes(self, scored, untrained_fid):
+        fid, digits, _ = scored
+        return fid < untrained_fid / self.fid_factor and (
+            self.min_digits is None or digits >= self.min_digits)
+
+    def check(self, untrained_samples, trained_samples):
+        """Score both sample sets (1000 each), print the figures, assert the trained samples
+        pass and the broken generators fail."""
+        untrained, trained = self.score(untrained_samples), self.score(trained_samples)
+        commonest = trained_samples[trained[2] == np.bincount(trained[2]).argmax()]
+        broken = {"untrained": untrained,
+                  "one image": self.score(np.repeat(trained_samples[:1], 1000, axis=0)),
+                  "commonest digit": self.score(np.resize(commonest, trained_samples.shape))}
+        print({name: (round(fid, 1), digits) for name, (fid, digits, _) in
+               {"trained": trained, **broken}.items()})
+        assert self.passes(trained, untrained[0]), (trained[:2], untrained[:2])
+        for name, scored in broken.items():
+            assert not self.passes(scored, untrained[0]), (name, scored[:2], untrained[:2])
