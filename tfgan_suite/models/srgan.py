@@ -9,7 +9,7 @@ paper's SRResNet-MSE, 10^6 steps; here the first `pretrain_steps` steps), then t
     l_content = MSE(phi(G(I_LR)), phi(I_HR))     (eq. 5; the paper's phi = VGG19 conv5_4)
 VGG19's ImageNet weights cannot be downloaded here, so phi is the shipped MNIST or Fashion-MNIST
 classifier's last conv layer (`content_features` "mnist" or "fashion_mnist", 28x28x1 images), or
-None for the pixel MSE. Adam(1e-4, beta_1 = 0.9) for both networks (the paper's; it lowers the
+None for the pixel MSE; "auto" (default) takes MNIST's for 28x28x1 data and the pixels otherwise. Adam(1e-4, beta_1 = 0.9) for both networks (the paper's; it lowers the
 rate to 1e-5 halfway, which `--learning-rate-scale` can do on resume). The pre-training is
 resumable: it is counted on the checkpointed step counter.
 
@@ -45,10 +45,11 @@ class SRGAN(ImageInModel):
                Option("scale", int, 4, "Upscaling factor (4 in the paper)."),
                Option("pretrain_steps", int, 1000, "Steps of MSE-only pre-training before the GAN "
                       "phase (the paper's SRResNet-MSE took 10^6)."),
-               Option("content_features", str, "mnist", "Features of the content loss: the shipped "
+               Option("content_features", str, "auto", "Features of the content loss: the shipped "
                       "MNIST or Fashion-MNIST classifier's last conv layer, since the paper's VGG19 "
-                      "ImageNet weights cannot be downloaded here (null: the pixel MSE).",
-                      choices=CLASSIFIER_DATASETS, nullable=True),
+                      "ImageNet weights cannot be downloaded here (null: the pixel MSE; auto: "
+                      "MNIST's for 28x28x1 images, the pixels otherwise).",
+                      choices=("auto", *CLASSIFIER_DATASETS), nullable=True),
                Option("adversarial_weight", float, 1e-3, "Weight of the adversarial loss in G's "
                       "loss (1e-3 in the paper)."))
 
@@ -57,7 +58,7 @@ class SRGAN(ImageInModel):
     extra_metrics = ("content_loss",)
 
     def __init__(self, generator, discriminator, image_shape, pretrain_steps=1000,
-                 content_features="mnist", adversarial_weight=1e-3, **kwargs):
+                 content_features="auto", adversarial_weight=1e-3, **kwargs):
         super().__init__(image_shape, **kwargs)
         self.generator = generator
         self.discriminator = discriminator
@@ -72,6 +73,8 @@ class SRGAN(ImageInModel):
                              f"got {pretrain_steps}.")
         self.pretrain_steps = int(pretrain_steps)
         self.adversarial_weight = float(adversarial_weight)
+        if content_features == "auto":  # the shipped classifiers only read 28x28x1 images
+            content_features = "mnist" if self.image_shape == CLASSIFIER_IMAGE_SHAPE else None
         self.content_features = content_features
         self.content_network = None
         if content_features is not None:
