@@ -72,7 +72,11 @@ def test_srgan_pretrains_on_mse_then_trains_its_discriminator():
     # bicubic, SRGAN, original
     assert rows_picture(model.picture_rows(digits(3, 2))).shape == (56, 84, 1)
     with pytest.raises(ValueError, match=r"content_features='mnist' takes 28x28x1 images"):
-        tfgan_suite.build_model("srgan", image_shape=(32, 32, 3), width=4, residual_blocks=1)
+        tfgan_suite.build_model("srgan", image_shape=(32, 32, 3), width=4, residual_blocks=1,
+                                content_features="mnist")
+    # The default ("auto") falls back to the pixel MSE for data the classifiers cannot read.
+    assert tfgan_suite.build_model("srgan", image_shape=(32, 32, 3), width=4,
+                                   residual_blocks=1).content_features is None
     with pytest.raises(ValueError, match="multiples of 4"):
         tfgan_suite.build_model("srgan", image_shape=(30, 30, 1), width=4, content_features=None)
 
