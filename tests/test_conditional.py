@@ -17,8 +17,8 @@ TINY = {
     "cgan": dict(latent_dim=8, width=4, num_classes=CLASSES),
     "cgan_projection": dict(latent_dim=8, width=4, num_classes=CLASSES, conditioning="projection"),
     "acgan": dict(latent_dim=8, width=4, num_classes=CLASSES),
-    "infogan": dict(latent_dim=16, width=4),
-    "infogan_paper": dict(latent_dim=16, width=4, networks="paper"),
+    "infogan": dict(latent_dim=16, width=4),  # the paper's networks, the default
+    "infogan_dcgan": dict(latent_dim=16, width=4, networks="dcgan"),
     "icgan": dict(latent_dim=8, width=4, num_classes=CLASSES),
 }
 VARIANTS = list(TINY)
@@ -79,7 +79,7 @@ EXPECTED_METRICS = {
     "infogan": {"d_loss", "g_loss", "info_loss"},
 }
 EXPECTED_METRICS["cgan_projection"] = EXPECTED_METRICS["cgan"]
-EXPECTED_METRICS["infogan_paper"] = EXPECTED_METRICS["infogan"]
+EXPECTED_METRICS["infogan_dcgan"] = EXPECTED_METRICS["infogan"]
 EXPECTED_METRICS["icgan"] = EXPECTED_METRICS["cgan"] | {"z_encoder_loss", "y_encoder_loss", "encoder_loss"}
 
 
@@ -188,10 +188,10 @@ def test_infogan_sample_sets_the_codes():
     assert categories.shape == (6,) and np.all((categories >= 0) & (categories < 10))
 
 
-def test_infogan_paper_networks_have_the_papers_mnist_layers():
-    """App. C.1 at width 64: G FC 1024 -> FC 7x7x128 -> upconv 64 -> upconv 1; D conv 64 -> conv
+def test_infogan_default_networks_are_the_papers_mnist_layers():
+    """With no options, app. C.1 at width 64: G FC 1024 -> FC 7x7x128 -> upconv 64 -> upconv 1; D conv 64 -> conv
     128 -> FC 1024 -> logit, Q FC 128 -> 10 + 2 code parameters; 4x4 kernels."""
-    model = tfgan_suite.build_model("infogan", image_shape=IMAGE_SHAPE, networks="paper")
+    model = tfgan_suite.build_model("infogan", image_shape=IMAGE_SHAPE)
     g, d = model.generator, model.discriminator
     assert [layer.kernel.shape for layer in (g.hidden, g.project)] == [(74, 1024),
                                                                        (1024, 7 * 7 * 128)]

@@ -21,8 +21,8 @@ Optimisers (Appendix C): Adam with learning rate 2e-4 for D and 1e-3 for G, beta
 No labels are used: InfoGAN is unsupervised, and `sample` sets the codes instead.
 
 The categorical code learns the digits only with the paper's networks at the paper's size
-(`networks="paper"`, width 64); DCGAN's networks, the default, train faster but leave the code
-far from the digits (benchmarks/RESULTS.md, "InfoGAN").
+(`networks="paper"`, width 64, the defaults); DCGAN's networks (`networks="dcgan"`) train faster
+but leave the code far from the digits (benchmarks/RESULTS.md, "InfoGAN").
 """
 
 import keras
@@ -53,9 +53,9 @@ class InfoGAN(LatentGAN):
                       "MNIST's digits in the paper)."),
                Option("continuous_dim", int, 2, "Continuous codes, each Unif(-1, 1) (2 in the "
                       "paper's MNIST set-up)."),
-               Option("networks", str, "dcgan", "DCGAN's networks (faster, but the categorical code "
-                      "stays far from the digits) or the paper's MNIST ones (the code learns the "
-                      "digits).", choices=("dcgan", "paper")),
+               Option("networks", str, "paper", "The paper's MNIST networks (app. C.1; the "
+                      "categorical code learns the digits) or DCGAN's (faster, but the code stays "
+                      "far from the digits).", choices=("dcgan", "paper")),
                Option("info_weight", float, 1.0, "Weight lambda of the categorical code's mutual "
                       "information term (1 in the paper)."),
                Option("continuous_weight", float, 0.1, "Weight of the continuous codes' term, "
@@ -84,9 +84,9 @@ class InfoGAN(LatentGAN):
 
     @classmethod
     def create(cls, image_shape, latent_dim=74, num_classes=None, width=64, categorical_dim=10,
-               continuous_dim=2, networks="dcgan", **kwargs):
-        """The networks (`networks`) are "dcgan", DCGAN's, or "paper", the paper's MNIST
-        networks of appendix C.1 with 16 fully connected units per first-layer filter. The
+               continuous_dim=2, networks="paper", **kwargs):
+        """The networks (`networks`) are "paper", the paper's MNIST networks of appendix C.1
+        (the default), with 16 fully connected units per first-layer filter, or "dcgan", DCGAN's. The
         networks' first-layer filters are `width` (64 in the paper, with 1024 fully connected
         units). D carries Q."""
         if networks == "dcgan":
