@@ -311,3 +311,47 @@ def test_train_cyclegan_on_two_folders_of_photos_at_64_px(tmp_path, capsys):
     model = keras.models.load_model(out / "model.keras")
     translated = model.translate(np.zeros((1, 64, 64, 3), np.float32), "a2b")
     assert np.asarray(translated).shape == (1, 64, 64, 3)
+
+
+@pytest.mark.slow
+def test_train_dcgan_on_a_folder_of_photos_at_64_px_exports_and_serves_it(tmp_path, capsys):
+    """Issue 28's user path: own photos of mixed sizes -> 64x64x3 DCGAN (Radford et al.'s
+    4 up-convolutions) -> a versioned SavedModel -> served 64x64x3 samples over gRPC equal to the
+    Keras model's."""
+    rng = np.random.default_rng(0)
+    for i in range(6):
+        save(tmp_path / "photos" / f"{i}.jpg", rng.integers(0, 256, (60 + 17 * i, 100, 3)))
+    out, base = tmp_path / "run", tmp_path / "models"
+    assert main(["train", "dcgan", "--data", str(tmp_path / "photos"), "--image-size", "64",
+                 "--epochs", "1", "--steps-per-epoch", "2", "--batch-size", "4", "--width", "4",
+                 "--latent-dim", "8", "--out", str(out)]) == 0, capsys.readouterr()
+    assert main(["export", str(out), "--model-base", str(base), "--name", "photos",
+                 "--max-samples", "8"]) == 0, capsys.readouterr()
+    import keras
+
+    import tfgan_suite.models  # noqa: F401
+    from serving.client import GeneratorClient
+    from serving.local_server import LocalServer
+    from serving.model_config import entries_for_base
+
+    model = keras.models.load_model(out / "model.keras")
+    assert len(model.generator.up_convs) + 1 == 4  # 4x4 -> 8 -> 16 -> 32 -> 64
+    with LocalServer(entries_for_base(base, ["photos"]), poll_seconds=0) as server:
+        with GeneratorClient(f"127.0.0.1:{server.grpc_port}", "photos") as client:
+            served = client.sample(3, 7)
+    assert served.shape == (3, 64, 64, 3)
+    np.testing.assert_allclose(served, model.sample(3, seed=7), atol=1e-4)
+
+
+def test_a_non_square_size_for_square_networks_is_one_clear_error(tmp_path, capsys):
+    for i in range(2):
+        save(tmp_path / "photos" / f"{i}.png", np.full((40, 60, 3), 9 * i))
+    code = main(["train", "dcgan", "--data", str(tmp_path / "photos"), "--image-size", "32x48",
+                 "--epochs", "1", "--steps-per-epoch", "1", "--batch-size", "2", "--width", "4",
+                 "--out", str(tmp_path / "run")])
+    err = capsys.readouterr().err
+    assert code != 0 and "Traceback" not in err, err
+    assert err.strip().splitlines()[-1] == (
+        "error: DCGAN networks: square images only; got 32x48. Resize the data to one square "
+        "size: --image-size S on the command line, image_size=S in load_dataset.")
+    assert not (tmp_path / "run" / "model.keras").exists()

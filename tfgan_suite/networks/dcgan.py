@@ -18,6 +18,16 @@ from tfgan_suite.networks.conditioning import normal_init, split_inputs
 KERNEL_SIZE = 5
 
 
+def square_size(image_shape, network):
+    """The side of `image_shape`'s square images, or one error saying how to make them square."""
+    height, width = image_shape[:2]
+    if height != width:
+        raise ValueError(f"{network}: square images only; got {height}x{width}. Resize the "
+                         "data to one square size: --image-size S on the command line, "
+                         "image_size=S in load_dataset.")
+    return height
+
+
 def upsampling_plan(image_size):
     """How many stride-2 steps take a square feature map to `image_size`, and its starting size.
 
@@ -64,10 +74,8 @@ class DCGANGenerator(keras.Model):
         self.filters = filters
         self.num_classes = num_classes
         self.kernel_size = int(kernel_size)
-        height, width, channels = self.image_shape
-        if height != width:
-            raise ValueError(f"DCGAN networks need square images; got {height}x{width}.")
-        steps, self.start_size = upsampling_plan(height)
+        channels = self.image_shape[-1]
+        steps, self.start_size = upsampling_plan(square_size(self.image_shape, "DCGAN networks"))
         self.start_filters = filters * 2 ** (steps - 1)
         self.project = layers.Dense(
             self.start_size * self.start_size * self.start_filters, use_bias=False,

@@ -8,18 +8,11 @@ import keras
 from keras import layers, ops
 
 from tfgan_suite.networks.conditioning import normal_init
-from tfgan_suite.networks.dcgan import upsampling_plan
+from tfgan_suite.networks.dcgan import square_size, upsampling_plan
 
 
 def instance_norm():
     return layers.GroupNormalization(groups=-1, epsilon=1e-5)
-
-
-def _square_size(image_shape, network):
-    height, width = image_shape[:2]
-    if height != width:
-        raise ValueError(f"The {network} takes square images; got {height}x{width}.")
-    return height
 
 
 @keras.saving.register_keras_serializable(package="tfgan_suite")
@@ -66,7 +59,7 @@ class ResNetTranslator(keras.Model):
         self.image_shape = tuple(int(d) for d in image_shape)
         self.channels_out = int(channels_out)
         self.filters = int(filters)
-        size = _square_size(self.image_shape, "ResNet generator")
+        size = square_size(self.image_shape, "CycleGAN's ResNet generator")
         if size % 4:
             raise ValueError(f"The ResNet generator downsamples twice: the image size must be a "
                              f"multiple of 4 (e.g. 28, 32, 128); got {size}.")
@@ -119,7 +112,7 @@ class UNetGenerator(keras.Model):
         self.channels_out = int(channels_out)
         self.filters = int(filters)
         self.skips = bool(skips)
-        depth, _ = upsampling_plan(_square_size(self.image_shape, "U-Net generator"))
+        depth, _ = upsampling_plan(square_size(self.image_shape, "The U-Net generator"))
         widths = [self.filters * min(2 ** i, 8) for i in range(depth)]
         self.down = [keras.Sequential(
             [layers.Conv2D(width, 4, strides=2, padding="same", kernel_initializer=normal_init()),
@@ -177,7 +170,7 @@ class PatchDiscriminator(keras.Model):
         super().__init__(**kwargs)
         self.image_shape = tuple(int(d) for d in image_shape)
         self.filters = int(filters)
-        size = _square_size(self.image_shape, "PatchGAN discriminator")
+        size = square_size(self.image_shape, "The PatchGAN discriminator")
         self.downsamples = default_downsamples(size) if downsamples is None else int(downsamples)
         if self.downsamples < 1:
             raise ValueError(f"downsamples must be >= 1; got {downsamples}.")

@@ -25,18 +25,11 @@ import numpy as np
 from keras import layers, ops
 
 from tfgan_suite.networks.conditioning import split_labels
-from tfgan_suite.networks.dcgan import upsampling_plan
+from tfgan_suite.networks.dcgan import square_size, upsampling_plan
 from tfgan_suite.networks.layers import (ResBlockDown, ResBlockUp, SelfAttention, SpectralDense,
                                          conv, dense)
 
 ROTATIONS = 4  # 0, 90, 180, 270 degrees
-
-
-def _square_size(image_shape):
-    height, width = image_shape[:2]
-    if height != width:
-        raise ValueError(f"The ResNet networks need square images; got {height}x{width}.")
-    return height
 
 
 # Channel multipliers of `width` per resolution, from the 4x4 map up (G) or from the image down (D).
@@ -99,7 +92,7 @@ class ResNetGenerator(keras.Model):
         self.attention = bool(attention)
         if shared_embedding_dim is not None and num_classes is None:
             raise ValueError("A shared class embedding (BigGAN) needs num_classes.")
-        size = _square_size(self.image_shape)
+        size = square_size(self.image_shape, "The ResNet networks")
         steps, self.start_size = upsampling_plan(size)
         self.channel_multipliers = tuple(int(m) for m in (
             channel_multipliers or generator_multipliers(size, steps)))
@@ -171,7 +164,7 @@ class ResNetDiscriminator(keras.Model):
         self.attention = bool(attention)
         self.rotation_head = bool(rotation_head)
         self.same_size_blocks = int(same_size_blocks)
-        size = _square_size(self.image_shape)
+        size = square_size(self.image_shape, "The ResNet networks")
         steps, _ = upsampling_plan(size)
         self.channel_multipliers = tuple(int(m) for m in (
             channel_multipliers or discriminator_multipliers(size, steps)))
