@@ -7,13 +7,22 @@ carried over by the resume, and a (input, translation, reconstruction) grid per 
 Measured, this test: class accuracy 0.98 (A -> B -> inverse) and 0.98 (B -> A); error vs truth
 0.088 / 0.107, the untrained model's 0.61 / 0.85 (7.0x, 7.9x); cycle L1 0.071 / 0.073, the
 untrained model's 0.85 / 0.61. An untrained model scores about 0.1 accuracy and fails every bar.
+
+pix2pix (on paired digits) trains the same way for one epoch and is held to `StylePairBar`: in
+each direction the digit kept (the classifier's accuracy) AND the style made (the error against
+the true translation well below that of the constant mean image). Both are needed: the identity
+map keeps the B -> A digit, and the mean image is nearer the truth than an untrained model, but
+neither passes both. The test shows the untrained model, the identity and the mean image failing.
 """
+
+import functools
 
 import keras
 import numpy as np
 import pytest
 
 import tfgan_suite
+from tfgan_suite.data import two_domains
 from tfgan_suite.training import train
 from tfgan_suite.metrics.translation import style_pair_scores
 
@@ -53,3 +62,75 @@ def test_cyclegan_translates_the_style_pair_keeping_the_digit(tmp_path):
     assert untrained["class_accuracy_a2b"] < 0.5 and untrained["class_accuracy_b2a"] < 0.5
     assert sorted(p.name for p in (tmp_path / "run" / "samples").iterdir()) == [
         "epoch_001.png", "epoch_002.png"]
+
+
+class MeanImageTranslator:
+    """A translator broken on purpose: whatever its input, the mean training image of the target
+    domain (a generator collapsed to one image, and the constant nearest the truth on average)."""
+
+    def __init__(self):
+        digits, styled, _ = two_domains.style_pair_arrays("train")
+        self.images = {"a2b": styled.mean(axis=0) / 127.5 - 1.0,
+                       "b2a": digits.mean(axis=0) / 127.5 - 1.0}
+
+    def translate(self, images, direction="a2b"):
+        return np.repeat(self.images[direction][None], len(images), axis=0).astype(np.float32)
+
+
+@functools.cache
+def fixed_translator_scores():
+    """`style_pair_scores` of the identity map and of the mean image, once per process."""
+    return {"identity": style_pair_scores(None),
+            "mean image": style_pair_scores(MeanImageTranslator())}
+
+
+class StylePairBar:
+    """The image-to-image bar on the embedded style pair (issue 29), in both directions: the
+    shipped MNIST classifier reads the translated digit (`class_accuracy` >= `min_accuracy`), and
+    the translation is within `error_factor` x the mean image's error of the true one
+    (`error_vs_truth`). `check` also asserts that the untrained model, the identity map and the
+    mean image fail it."""
+
+    def __init__(self, min_accuracy=0.9, error_factor=0.7):
+        self.min_accuracy, self.error_factor = min_accuracy, error_factor
+
+    def failures(self, scores):
+        """What `scores` (`style_pair_scores`) miss of the bar: [] if they pass."""
+        mean_image = fixed_translator_scores()["mean image"]
+        missed = []
+        for direction in ("a2b", "b2a"):
+            accuracy, error = (scores[f"class_accuracy_{direction}"],
+                               scores[f"error_vs_truth_{direction}"])
+            bar = self.error_factor * mean_image[f"error_vs_truth_{direction}"]
+            if accuracy < self.min_accuracy:
+                missed.append(f"class_accuracy_{direction} {accuracy:.3f} < {self.min_accuracy}")
+            if error >= bar:
+                missed.append(f"error_vs_truth_{direction} {error:.3f} >= {bar:.3f}")
+        return missed
+
+    def check(self, trained, untrained):
+        """Score the trained and untrained models, print the figures, assert the bar."""
+        scores = {"trained": style_pair_scores(trained), "untrained": style_pair_scores(untrained),
+                  **fixed_translator_scores()}
+        print({name: {key: round(value, 3) for key, value in figures.items()}
+               for name, figures in scores.items()})
+        assert not self.failures(scores["trained"]), self.failures(scores["trained"])
+        for name in ("untrained", "identity", "mean image"):
+            assert self.failures(scores[name]), f"the {name} passes the bar: {scores[name]}"
+
+
+# One epoch of `steps` batches of 16 at width 16 (and the variant's options) per variant.
+TRAINING = {"pix2pix": dict(steps=200)}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", [pytest.param(name, marks=pytest.mark.quality(variant=name))
+                                     for name in TRAINING])
+def test_translator_keeps_the_digit_and_makes_the_style(variant, tmp_path):
+    options = TRAINING[variant].get("options", {})
+    keras.utils.set_random_seed(0)
+    untrained = tfgan_suite.build_model(variant, image_shape=(28, 28, 1),
+                                        image_shape_b=(28, 28, 3), width=16, **options)
+    model = train(variant, epochs=1, out=tmp_path / "run", options=options,
+                  **{**RUN, "steps_per_epoch": TRAINING[variant]["steps"]})
+    StylePairBar().check(model, untrained)
