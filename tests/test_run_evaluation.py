@@ -1,5 +1,6 @@
-"""`train --eval-every N`: FID and KID (and a conditional model's class accuracy) every N epochs
-into history.csv and TensorBoard, best.keras kept for the best FID, and kept across resumes."""
+"""`train --eval-every N`: FID and KID (and a conditional model's class accuracy; a translator's
+figures per direction; SRGAN's PSNR) every N epochs into history.csv and TensorBoard, best.keras
+kept for the best FID, and kept across resumes."""
 
 import csv
 import hashlib
@@ -13,7 +14,7 @@ from tensorboard.backend.event_processing.event_multiplexer import EventMultiple
 
 from tfgan_suite.cli import main
 from tfgan_suite.data import load_dataset
-from tfgan_suite.metrics import EvaluationCallback
+from tfgan_suite.metrics import EvaluationCallback, SuperResolutionEvaluationCallback
 
 # Its module-scoped fixtures are built once: one pytest-xdist worker runs the module.
 pytestmark = pytest.mark.xdist_group("test_run_evaluation")
@@ -91,12 +92,71 @@ def test_resume_keeps_a_better_best_and_replaces_a_worse_one(run, tmp_path, caps
     assert recorded_best(resumed)["value"] == pytest.approx(float(history(resumed)[3][FID]))
 
 
-def test_eval_every_refuses_a_model_that_does_not_sample_images(tmp_path, capsys):
-    code = main(["train", "gan", "--data", "ring8", "--eval-every", "1", "--out",
+@pytest.mark.parametrize("variant, data, kind", [("gan", "ring8", "makes points"),
+                                                  ("ganomaly", "mnist_embedded", "scores them")])
+def test_eval_every_refuses_a_model_that_makes_no_images(variant, data, kind, tmp_path, capsys):
+    code = main(["train", variant, "--data", data, "--eval-every", "1", "--out",
                  str(tmp_path / "run")])
     err = capsys.readouterr().err
-    assert code == 2 and err.count("\n") == 1 and "--eval-every computes FID" in err, err
+    assert code == 2 and err.count("\n") == 1, err
+    assert f"--eval-every evaluates models that make images; a {variant} model {kind}" in err
     assert not (tmp_path / "run").exists()  # refused before the run directory is written
+
+
+def test_a_translator_is_evaluated_per_direction_on_the_style_pairs_truth(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "cyclegan", "--data", "mnist_style_pair", "--steps-per-epoch", "2",
+                 "--batch-size", "4", "--width", "4", "--set",
+                 'generator_options={"residual_blocks": 1}', "--eval-every", "1",
+                 "--eval-samples", "40", "--out", str(out)]) == 0, capsys.readouterr().err
+    row = history(out)[0]
+    for direction in ("a2b", "b2a"):
+        for figure in (f"{FID}_{direction}", f"cycle_l1_{direction}",
+                       f"error_vs_truth_{direction}", f"class_accuracy_{direction}"):
+            assert math.isfinite(float(row[figure])), (figure, row)
+    assert recorded_best(out) == {"metric": f"{FID}_a2b",
+                                  "value": pytest.approx(float(row[f"{FID}_a2b"])), "epoch": 1}
+
+
+class OffsetUpscaler:
+    """A stand-in super-resolution model that "upscales" to the real image moved 0.1 towards 0:
+    its PSNR over the range of 2 is 10 log10(4 / 0.01) = 26.02 dB, whatever it is given."""
+
+    variant = "stand-in"
+
+    def __init__(self, real):
+        self.real, self.calls = real, 0
+
+    def downsample(self, images):
+        return images[:, ::4, ::4]
+
+    def upscale(self, low_res):
+        start, self.calls = self.calls, self.calls + len(low_res)
+        real = self.real[start % len(self.real):][:len(low_res)]
+        return np.where(real > 0, real - 0.1, real + 0.1)
+
+
+def test_super_resolution_is_evaluated_by_psnr_and_fid():
+    real = next(iter(load_dataset("mnist_embedded", 64, shuffle=False)[0])).numpy()
+    evaluation = SuperResolutionEvaluationCallback(real, batch_size=32)
+    evaluation.set_model(OffsetUpscaler(real))
+    evaluation.prepare()
+    results = evaluation.evaluate()
+    assert results["psnr"] == pytest.approx(10 * np.log10(4 / 0.01), abs=1e-3)
+    assert results[FID] > 0
+    evaluation.set_model(OffsetUpscaler(real[::-1]))  # the right images in the wrong order
+    assert evaluation.evaluate()["psnr"] < 20
+
+
+def test_srgan_run_logs_psnr_and_keeps_the_best_fid(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "srgan", "--data", "mnist_embedded", "--steps-per-epoch", "2",
+                 "--batch-size", "4", "--width", "4", "--set", "residual_blocks=1", "--set",
+                 "pretrain_steps=2", "--eval-every", "1", "--eval-samples", "40", "--out",
+                 str(out)]) == 0, capsys.readouterr().err
+    row = history(out)[0]
+    assert 0 < float(row["psnr"]) < 60 and float(row[FID]) > 0, row
+    assert recorded_best(out)["metric"] == FID
 
 
 class DigitsByLabel:

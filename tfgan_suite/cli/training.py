@@ -71,10 +71,12 @@ def register(subparsers):
     train.add_argument("--overwrite", action="store_true", help="discard the run in --out and start anew")
     train.add_argument("--eval-every", type=int, metavar="N",
                        help="every N epochs: FID and KID of samples against the data (class "
-                            "accuracy too for a conditional model on MNIST / Fashion-MNIST), into "
+                            "accuracy too for a conditional model on MNIST / Fashion-MNIST; a "
+                            "translator's FID per direction, SRGAN's PSNR and FID), into "
                             "history.csv and TensorBoard; keeps the best FID's model as best.keras")
     train.add_argument("--eval-samples", type=int, default=1000,
-                       help="generated and real images per --eval-every evaluation")
+                       help="generated (translated, upscaled) and real images per --eval-every "
+                            "evaluation")
     train.add_argument("--log-every", type=int, metavar="N",
                        help="when the output is not a terminal (a file, a pipe): a log line every "
                             "N steps too, besides the line per epoch")

@@ -5,10 +5,11 @@
 Metric functions take features/logits (`functions`); extractors map images in [-1, 1] to them
 (`extractors`: the shipped "mnist-classifier" / "fashion_mnist-classifier", and "inception");
 `reference` caches real-data features; `EvaluationCallback` (`TranslationEvaluationCallback` for
-image-to-image models) evaluates during `fit`; `cli` adds `tfgan-suite evaluate`.
+image-to-image models, `SuperResolutionEvaluationCallback` for SRGAN) evaluates during `fit`; `cli` adds `tfgan-suite evaluate`.
 """
 
-from tfgan_suite.metrics.callback import EvaluationCallback, TranslationEvaluationCallback
+from tfgan_suite.metrics.callback import (EvaluationCallback, SuperResolutionEvaluationCallback,
+                                          TranslationEvaluationCallback)
 from tfgan_suite.metrics.evaluate import METRICS, compute_metrics, evaluate_images
 from tfgan_suite.metrics.extractors import available_extractors, get_extractor
 from tfgan_suite.metrics.functions import (
@@ -31,5 +32,6 @@ __all__ = [
     "kernel_inception_distance",
     "precision_recall",
     "reference_features",
+    "SuperResolutionEvaluationCallback",
     "TranslationEvaluationCallback",
 ]

@@ -1,5 +1,6 @@
-"""Keras callbacks for `fit`: evaluate the generator (`EvaluationCallback`) or the image-to-image
-translator (`TranslationEvaluationCallback`) every N epochs."""
+"""Keras callbacks for `fit`: evaluate the generator (`EvaluationCallback`), the image-to-image
+translator (`TranslationEvaluationCallback`) or the super-resolution model
+(`SuperResolutionEvaluationCallback`) every N epochs."""
 
 import keras
 import numpy as np
@@ -160,6 +161,8 @@ class TranslationEvaluationCallback(EvaluationCallback):
         self._evaluator = None
 
     def prepare(self):
+        """`reference`: a two-domain source (`two_domains.domain_arrays`), or (images A, images B)
+        arrays in [-1, 1]."""
         if not hasattr(self.model, "translate"):
             raise ValueError(f"TranslationEvaluationCallback evaluates image-to-image models; "
                              f"this {_kind(self.model)} model does not translate (a generator "
@@ -168,9 +171,48 @@ class TranslationEvaluationCallback(EvaluationCallback):
             from tfgan_suite.metrics.translation import TranslationEvaluator
 
             options = self._reference_options
-            self._evaluator = TranslationEvaluator.from_source(
-                self.reference, options["split"], self.num_images, self.extractor_name,
-                self.metrics, self.batch_size, options["manual_dir"], options["data_dir"])
+            if isinstance(self.reference, tuple):
+                self._evaluator = TranslationEvaluator(
+                    *(images[:self.num_images] for images in self.reference),
+                    self.extractor_name, self.metrics, batch_size=self.batch_size)
+            else:
+                self._evaluator = TranslationEvaluator.from_source(
+                    self.reference, options["split"], self.num_images, self.extractor_name,
+                    self.metrics, self.batch_size, options["manual_dir"], options["data_dir"])
 
     def evaluate(self):
         return self._evaluator(self.model)
+
+
+class SuperResolutionEvaluationCallback(EvaluationCallback):
+    """`EvaluationCallback` for super-resolution models (SRGAN): every `every_n_epochs` epochs,
+    the model upscales its own bicubic downsampling of the `reference` images (an array in
+    [-1, 1]); logs the PSNR of the result against them ("psnr", dB, `tf.image.psnr` over the
+    range of 2) and its FID against them ("FID[<extractor>]"), into `logs` / History and
+    TensorBoard. The metric of Ledig et al. 2017 (sec. 3.3: PSNR, and a perceptual measure, as
+    SRGAN trades PSNR for realism)."""
+
+    def __init__(self, reference, extractor="mnist-classifier", every_n_epochs=1, batch_size=500,
+                 log_dir=None):
+        super().__init__(np.asarray(reference, np.float32), extractor, ("fid",), every_n_epochs,
+                         batch_size=batch_size, log_dir=log_dir)
+        self._low_res = None
+
+    def prepare(self):
+        if not hasattr(self.model, "upscale"):
+            raise ValueError(f"SuperResolutionEvaluationCallback evaluates super-resolution "
+                             f"models; this {_kind(self.model)} model does not upscale")
+        if self._real_features is None:
+            self._real_features, _ = get_extractor(self.extractor_name).extract(
+                self.reference, batch_size=self.batch_size)
+            self._low_res = np.concatenate([
+                np.asarray(self.model.downsample(self.reference[i:i + self.batch_size]))
+                for i in range(0, len(self.reference), self.batch_size)])
+
+    def evaluate(self):
+        upscaled = np.concatenate([self.model.upscale(self._low_res[i:i + self.batch_size])
+                                   for i in range(0, len(self._low_res), self.batch_size)])
+        results = evaluate_images(upscaled, self._real_features, self.extractor_name,
+                                  self.metrics, self.batch_size)
+        results["psnr"] = float(np.mean(tf.image.psnr(upscaled, self.reference, max_val=2.0)))
+        return results

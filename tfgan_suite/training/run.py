@@ -25,7 +25,9 @@ import tensorflow as tf
 
 from tfgan_suite.data import load_dataset
 from tfgan_suite.distribute import make_strategy
-from tfgan_suite.metrics import EvaluationCallback
+from tfgan_suite.data.two_domains import STYLE_PAIR
+from tfgan_suite.metrics import (EvaluationCallback, SuperResolutionEvaluationCallback,
+                                 TranslationEvaluationCallback)
 from tfgan_suite.metrics.extractors import data_classifier, extractor_for_data
 from tfgan_suite.training.pictures import InputPicture, SampleGrid, TranslationGrid
 from tfgan_suite.training.run_logs import (HistoryFile, PlainLog, TensorBoardScalars, as_float,
@@ -354,29 +356,48 @@ def _check_run_directory(out, arguments, resume, overwrite):
     return start_epoch
 
 
-def _evaluation(model, data, info, every, num_images, manual_dir, data_dir, data_options):
-    """The `EvaluationCallback` of `--eval-every`: FID and KID of `num_images` samples (fixed
-    seeds) against as many images of the training data (shuffled with seed 0, as the run's
-    pictures load them), with the extractor that fits the data (`extractor_for_data`); for a
-    conditional model on a shipped classifier's own dataset, its class accuracy too. Prepared
-    here, so a missing extractor fails before the run starts. Returns (the callback, the name
-    of the FID it logs)."""
-    if not hasattr(model, "sample") or len(info.image_shape) != 3:
-        raise ValueError(f"--eval-every computes FID and KID of generated images; a {model.variant} "
-                         f"model {'does not sample' if not hasattr(model, 'sample') else 'makes points'}"
-                         f": evaluate it with `tfgan-suite evaluate` instead.")
-    num_images = min(num_images, info.num_examples)
-    examples, _ = load_dataset(data, num_images, shuffle=True, seed=0, manual_dir=manual_dir,
-                               data_dir=data_dir, **data_options)
+def _evaluation(model, data, info, every, num_images, manual_dir, data_dir, data_options, domains):
+    """The evaluation callback of `--eval-every`, on `num_images` images of the training data
+    (shuffled with seed 0, as the run's pictures load them) with the extractor that fits the data
+    (`extractor_for_data`). A generator: FID and KID of as many samples (fixed seeds), and for a
+    conditional model on a shipped classifier's own dataset its class accuracy. A translator: FID
+    of each direction's translations against the other domain and the cycle error (on the
+    embedded style pair's test split also the error against the true translation and the class
+    accuracy). SRGAN: PSNR and FID of its upscaling of the images downsampled. Prepared here, so a
+    missing extractor fails before the run starts. Returns (the callback, the name of the FID
+    that `best.keras` minimises)."""
+    if not any(hasattr(model, kind) for kind in ("sample", "translate", "upscale")) or len(
+            info.image_shape) != 3:
+        raise ValueError(f"--eval-every evaluates models that make images; a {model.variant} "
+                         f"model {'makes points' if hasattr(model, 'sample') else 'scores them'}"
+                         f": evaluate it with `tfgan-suite evaluate` or `score` instead.")
+    examples, _ = load_dataset(data, min(num_images, info.num_examples), shuffle=True, seed=0,
+                               manual_dir=manual_dir, data_dir=data_dir, domains=domains,
+                               **data_options)
+    examples = next(iter(examples))
     extractor = extractor_for_data(data, info.image_shape)
-    conditional = getattr(model, "num_classes", None) is not None
-    evaluation = EvaluationCallback(
-        next(iter(examples)).numpy(), extractor=extractor, metrics=("fid", "kid"),
-        every_n_epochs=every, num_samples=num_images, batch_size=min(num_images, 500),
-        class_accuracy=conditional and data_classifier(data) == extractor)
+    if hasattr(model, "translate"):
+        reference = (data if data == STYLE_PAIR
+                     else tuple(images.numpy() for images in examples))
+        evaluation = TranslationEvaluationCallback(
+            reference, extractor, every_n_epochs=every, num_images=num_images,
+            batch_size=min(num_images, 500))
+        fid = f"FID[{extractor}]_a2b"
+    elif hasattr(model, "upscale"):
+        evaluation = SuperResolutionEvaluationCallback(
+            examples.numpy(), extractor, every_n_epochs=every, batch_size=min(num_images, 500))
+        fid = f"FID[{extractor}]"
+    else:
+        num_images = min(num_images, info.num_examples)
+        conditional = getattr(model, "num_classes", None) is not None
+        evaluation = EvaluationCallback(
+            examples.numpy(), extractor=extractor, metrics=("fid", "kid"),
+            every_n_epochs=every, num_samples=num_images, batch_size=min(num_images, 500),
+            class_accuracy=conditional and data_classifier(data) == extractor)
+        fid = f"FID[{extractor}]"
     evaluation.set_model(model)
     evaluation.prepare()
-    return evaluation, f"FID[{extractor}]"
+    return evaluation, fid
 
 
 def _start_run(out, arguments, overwrite):
@@ -519,7 +540,8 @@ def train(variant, data="mnist_embedded", epochs=None, batch_size=64, strategy="
 
     # Before the run directory is written: a reference set or extractor that fails leaves no trace.
     evaluation, fid = (_evaluation(model, data, info, eval_every, eval_samples, manual_dir,
-                                   data_dir, picture_options) if eval_every else (None, None))
+                                   data_dir, picture_options, domains)
+                       if eval_every else (None, None))
     _start_run(out, arguments, overwrite)
     _keep_history_before(out / "history.csv", start_epoch)
     # One writer for the run's scalars, pictures and evaluations: one TensorBoard run, one file.
