@@ -38,11 +38,11 @@ def digits(digit, count, offset=0):
 HELD_OUT_DIGIT = 4
 
 
-def leave_one_digit_out(train_count=4000, test_count=300):
+def leave_one_digit_out(held_out=HELD_OUT_DIGIT, train_count=4000, test_count=300):
     """(training normals, test normals, test anomalies) in [-1, 1], disjoint."""
     images, labels, _, _ = load_arrays("mnist_embedded")
     images = images.astype(np.float32) / 127.5 - 1.0
-    normal, anomalous = images[labels != HELD_OUT_DIGIT], images[labels == HELD_OUT_DIGIT]
+    normal, anomalous = images[labels != held_out], images[labels == held_out]
     return (normal[:train_count], normal[train_count:train_count + test_count],
             anomalous[:test_count])
 
@@ -168,20 +168,30 @@ def test_upscale_and_score_commands_over_grpc_and_from_the_keras_file(served, tm
     assert "srgan model, which cannot score" in capsys.readouterr().err
 
 
+# AnoGAN's scores are pixel (and feature) residuals of a reconstruction, and an imperfect
+# reconstruction misses more where there is more stroke: they inherit the ink scorer's ranking, so
+# digits with less ink than the other nine (4, 7, 9) score as normal, below chance. 3 has about the
+# other digits' ink and mean image (both trivial scorers near chance), so its AUROC measures the model.
+ANOGAN_HELD_OUT_DIGIT = 3
+
+
 @pytest.mark.slow
 @pytest.mark.quality(variant="anogan")
-def test_anogan_latent_search_and_f_anogan_encoder_score_an_unseen_digit_as_anomalous():
+def test_anogan_latent_search_and_f_anogan_encoder_score_a_held_out_digit_above_trivial_scores():
+    training, normal, anomalous = leave_one_digit_out(ANOGAN_HELD_OUT_DIGIT)
+    best_trivial = max(trivial_anomaly_aurocs(training, normal, anomalous).values())
     keras.utils.set_random_seed(0)
     model = tfgan_suite.build_model("anogan", image_shape=(28, 28, 1), width=8, latent_dim=16,
-                                    encoder_start=150)
+                                    encoder_start=500)
     model.compile()
-    ones, zeros = digits(1, 50, offset=800), digits(0, 50)
-    untrained = auroc(model.score(ones), model.score(zeros))
-    batches = tf.data.Dataset.from_tensor_slices(digits(1, 800)).shuffle(800, seed=0).repeat()
-    history = model.fit(batches.batch(32), steps_per_epoch=250, verbose=0).history
-    assert history["izi_loss"][0] > 0
-    encoder = auroc(model.score(ones), model.score(zeros))
-    search = auroc(model.search_scores(ones, iterations=100),
-                   model.search_scores(zeros, iterations=100))
-    # Measured: 0.99 (izi_f) and 0.99 (latent search) after 150 GAN + 100 encoder steps.
-    assert encoder > 0.9 and search > 0.9 and untrained < 0.8, (encoder, search, untrained)
+    untrained = auroc(model.score(normal), model.score(anomalous))
+    batches = tf.data.Dataset.from_tensor_slices(training).shuffle(4000, seed=0).repeat()
+    model.fit(batches.batch(32), steps_per_epoch=800, verbose=0)
+    encoder = auroc(model.score(normal), model.score(anomalous))
+    # 100 steps, not the paper's 500: the ranking barely moves after 100 (measured up to 500).
+    search = model.search_scores(np.concatenate([normal, anomalous]), iterations=100)
+    search = auroc(search[:len(normal)], search[len(normal):])
+    # f-AnoGAN's served score clears the trivial scorers by a margin and the untrained model (its
+    # encoder's izi_f) fails that bar; the slow latent search only clears them, with no margin.
+    assert encoder > best_trivial + 0.03 > untrained, (encoder, untrained, best_trivial)
+    assert search > best_trivial, (search, best_trivial)

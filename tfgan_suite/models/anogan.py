@@ -7,8 +7,9 @@
       L(z) = (1 - lambda) L_R(z) + lambda L_D(z),   lambda = 0.1,
       L_R = sum |x - G(z)|  (residual),   L_D = sum |f(x) - f(G(z))|  (discrimination),
   f = the discriminator's last features; the anomaly score is L at the end of the search
-  (`search_scores`; our Adam at rate 0.05 for the search, and means in place of sums, which only
-  rescale the score).
+  (`search_scores`; our Adam at rate 0.05 for the search). The sums matter: with means the weight
+  of L_D against L_R would change with the ratio of feature to pixel count (8 at the default
+  width on 28x28, where f has 6272 values).
 - f-AnoGAN: Schlegl, Seeböck, Waldstein, Langs & Schmidt-Erfurth 2019, "f-AnoGAN: Fast
   unsupervised anomaly detection with generative adversarial networks" (Medical Image Analysis
   54), sec. 2.3: after the GAN, an encoder E is trained with G and D fixed on the izi_f loss
@@ -32,6 +33,11 @@ from tfgan_suite.core.registry import register_variant
 from tfgan_suite.core.signatures import image_signature
 from tfgan_suite.networks import ImageEncoder
 from tfgan_suite.core.options import Option
+
+
+def per_example_sum(values):
+    """The sum over every axis but the batch: AnoGAN's L_R and L_D, one value per example."""
+    return ops.sum(ops.reshape(values, (ops.shape(values)[0], -1)), axis=1)
 
 
 @register_variant("anogan")
@@ -108,8 +114,8 @@ class AnoGAN(DCGAN):
 
         def loss():
             fake = self.run(generator, z, False)
-            residual = self.per_example(ops.abs(images - fake))
-            discrimination = self.per_example(ops.abs(real_features - features(fake)))
+            residual = per_example_sum(ops.abs(images - fake))
+            discrimination = per_example_sum(ops.abs(real_features - features(fake)))
             return (1.0 - weight) * residual + weight * discrimination
 
         @tf.function
