@@ -46,16 +46,16 @@ def takes_images(variant):
     return tfgan_suite.get_variant(variant).input_kind == "image" and not translates(variant)
 
 
-def options(variant):
+def options(variant, shape=IMAGE_SHAPE, shape_b=IMAGE_SHAPE_B):
     """Tiny settings every latent variant accepts (latent_dim 16 leaves room for InfoGAN's codes);
     image-to-image variants take the two domains' shapes, image-in variants one."""
     if translates(variant):
-        return dict(image_shape=IMAGE_SHAPE, image_shape_b=IMAGE_SHAPE_B, width=4,
+        return dict(image_shape=shape, image_shape_b=shape_b, width=4,
                     **TINY_OPTIONS.get(variant, {}))
     if takes_images(variant):
-        return dict(image_shape=IMAGE_SHAPE, width=4, **TINY_OPTIONS.get(variant, {}))
+        return dict(image_shape=shape, width=4, **TINY_OPTIONS.get(variant, {}))
     conditional = tfgan_suite.get_variant(variant).requires_labels
-    return dict(image_shape=IMAGE_SHAPE, latent_dim=16, width=4,
+    return dict(image_shape=shape, latent_dim=16, width=4,
                 num_classes=CLASSES if conditional else None, **TINY_OPTIONS.get(variant, {}))
 
 
@@ -71,10 +71,10 @@ def tiny(variant, strategy=None, weights=None):
     return model
 
 
-def data(variant, labels=None, shape=IMAGE_SHAPE, n=GLOBAL_BATCH * STEPS):
+def data(variant, labels=None, shape=IMAGE_SHAPE, n=GLOBAL_BATCH * STEPS, shape_b=IMAGE_SHAPE_B):
     images = np.random.default_rng(0).uniform(-1, 1, (n,) + shape).astype(np.float32)
     if translates(variant):
-        other = np.random.default_rng(1).uniform(-1, 1, (n,) + IMAGE_SHAPE_B).astype(np.float32)
+        other = np.random.default_rng(1).uniform(-1, 1, (n,) + shape_b).astype(np.float32)
         return tf.data.Dataset.from_tensor_slices((images, other)).batch(GLOBAL_BATCH,
                                                                          drop_remainder=True)
     if labels is None and not tfgan_suite.get_variant(variant).requires_labels:
@@ -265,3 +265,47 @@ def test_bad_data_is_rejected_with_a_clear_error(variant):
         model.fit(data(variant, labels=np.full(GLOBAL_BATCH * STEPS, CLASSES)), verbose=0)
     with pytest.raises(ValueError, match=r"labels must lie in \[0, 9\]"):
         model.sample(2, labels=[0, CLASSES])
+
+
+def generated(model, variant, shape):
+    """Two of the images `model` makes at `shape`: translations, super-resolved images,
+    reconstructions or samples."""
+    if translates(variant):
+        return model.translate(np.zeros((2,) + shape, np.float32), "a2b")
+    if variant == "srgan":
+        return model.upscale(np.zeros((2,) + model.low_res_shape, np.float32))
+    if takes_images(variant):
+        return model.reconstruct(np.zeros((2,) + shape, np.float32))
+    labels = [0, 1] if tfgan_suite.get_variant(variant).requires_labels else None
+    return model.sample(2, labels=labels, seed=0)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("size", [64, 128])
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_builds_and_trains_a_step_at_64_and_128_px(variant, size):
+    """Issue 28 point 6: each variant's networks at the sizes of its paper's larger recipes,
+    colour images; one step in eager mode (the traced step is tested at 28 px above)."""
+    shape = (size, size, 3)
+    keras.utils.set_random_seed(0)
+    model = tfgan_suite.build_model(variant, **options(variant, shape, shape))
+    model.compile(run_eagerly=True)
+    history = model.fit(data(variant, shape=shape, shape_b=shape, n=GLOBAL_BATCH), verbose=0).history
+    assert all(np.isfinite(values[-1]) for values in history.values()), history
+    assert tuple(np.shape(generated(model, variant, shape))[1:]) == shape
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_non_square_images_train_or_are_one_clear_error(variant):
+    """32x48 colour images: a variant whose networks take them trains on them; the others refuse
+    them when built, with the error that says how to make the data square."""
+    shape = (32, 48, 3)
+    keras.utils.set_random_seed(0)
+    try:
+        model = tfgan_suite.build_model(variant, **options(variant, shape, shape))
+    except ValueError as error:
+        assert "square images only; got 32x48. Resize the data to one square size" in str(error)
+        return
+    model.compile(run_eagerly=True)
+    model.fit(data(variant, shape=shape, shape_b=shape, n=GLOBAL_BATCH), verbose=0)
+    assert tuple(np.shape(generated(model, variant, shape))[1:]) == shape

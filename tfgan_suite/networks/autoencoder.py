@@ -12,7 +12,7 @@ import math
 import keras
 from keras import layers
 
-from tfgan_suite.networks.dcgan import KERNEL_SIZE, upsampling_plan
+from tfgan_suite.networks.dcgan import KERNEL_SIZE, square_size, upsampling_plan
 
 
 def _stride_2_conv(filters, transpose=False, activation="elu"):
@@ -21,7 +21,7 @@ def _stride_2_conv(filters, transpose=False, activation="elu"):
 
 
 def _filters_per_scale(image_shape, width):
-    steps, size = upsampling_plan(image_shape[0])
+    steps, size = upsampling_plan(square_size(image_shape, "The autoencoder networks"))
     return [width * 2 ** step for step in range(steps)], size
 
 

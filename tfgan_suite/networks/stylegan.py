@@ -31,6 +31,8 @@ import math
 import keras
 from keras import layers, ops
 
+from tfgan_suite.networks.dcgan import square_size
+
 GAIN = math.sqrt(2.0)  # LeakyReLU gain that keeps unit variance
 MINIBATCH_GROUP = 4
 
@@ -198,10 +200,10 @@ class StyleGenerator(keras.Model):
         self.w_dim = int(w_dim or latent_dim)
         self.mapping_layers = int(mapping_layers)
         self.mapping_lr_multiplier = float(mapping_lr_multiplier)
-        height, width_ = self.image_shape[:2]
-        if len(self.image_shape) != 3 or height != width_ or height % 4:
-            raise ValueError(f"The StyleGAN networks make square images (H, W, C) with H a "
-                             f"multiple of 4 (e.g. 28 or 32); got {tuple(image_shape)}.")
+        height = square_size(self.image_shape, "The StyleGAN networks")
+        if len(self.image_shape) != 3 or height % 4:
+            raise ValueError(f"The StyleGAN networks make images (H, H, C) with H a multiple of 4 "
+                             f"(e.g. 28 or 32); got {tuple(image_shape)}.")
         self.start_size = height // 4
         self.mapping_network = [EqualizedDense(self.w_dim, self.mapping_lr_multiplier,
                                                name=f"mapping_{i}")
