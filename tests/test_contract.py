@@ -22,7 +22,8 @@ IMAGE_SHAPE_B = (28, 28, 3)  # image-to-image variants: domain B differs in chan
 # repeated critic steps). SRGAN: one residual block, no MSE pre-training
 # (tests/test_applications.py runs it); AnoGAN: its encoder trains from the second step.
 TINY_OPTIONS = {"cyclegan": dict(generator_options={"residual_blocks": 1}, pool_size=4),
-                **{variant: dict(n_critic=1) for variant in ("biggan", "dualgan", "wgan", "wgan_gp")},
+                **{variant: dict(n_critic=1) for variant in ("biggan", "dualgan", "ssgan", "wgan",
+                                                           "wgan_gp")},
                 "srgan": dict(residual_blocks=1, pretrain_steps=0), "anogan": dict(encoder_start=1)}
 CLASSES = 10
 GLOBAL_BATCH, STEPS, CAP = 8, 2, 6
