@@ -46,6 +46,7 @@ VARIANTS = [
     ("fgan", {"divergence": "squared_hellinger"}), ("fgan", {"divergence": "pearson"}),
     ("fgan", {"divergence": "reverse_kl"}), ("fgan", {"divergence": "total_variation"}),
     ("wgan", {}), ("wgan_gp", {}), ("ebgan", {}), ("began", {}), ("began", {"gamma": 1.0}),
+    ("began", {"networks": "paper"}),
 ]
 
 

@@ -11,6 +11,7 @@ from export import export_generator
 from tfgan_suite import losses
 from tfgan_suite.distribute import make_strategy
 from tfgan_suite.models.began import BEGAN, ReduceLearningRatesOnPlateau
+from tfgan_suite.networks import BatchNormAutoencoderDiscriminator, BatchNormUpsamplingGenerator
 from tfgan_suite.training.run import train
 
 GLOBAL_BATCH = 16
@@ -138,6 +139,7 @@ def test_keras_file_and_export_give_the_same_images(variant, options, tmp_path):
     ("ebgan", {"num_classes": 3}, "ebgan autoencoder discriminator is unconditional"),
     ("began", {"gamma": 1.5}, r"gamma must be in \(0, 1\]; got 1.5"),
     ("began", {"stall_patience": 0}, "stall_patience must be a number of epochs >= 1, or None"),
+    ("began", {"networks": "dcgan"}, 'began\'s networks are "batchnorm" or "paper"; got \'dcgan\''),
 ])
 def test_bad_arguments_get_one_clear_error(variant, options, message):
     with pytest.raises(ValueError, match=message):
@@ -222,10 +224,26 @@ def test_began_k_follows_the_balance_update_and_stays_in_zero_one():
     assert 0.0 < float(model.k.numpy()) <= 1.0 and history["k_t"][0] > 0.0
 
 
-def test_began_generator_has_the_decoders_architecture():
+def test_began_default_networks_are_pytorch_gans_with_batch_norm():
+    """For images BEGAN builds PyTorch-GAN's networks unless told otherwise: batch norm in G and
+    in the autoencoder's code layers, whose reconstruction of an example then depends on the
+    rest of its batch in training (and not in inference); G's tanh keeps images in range."""
+    model = tiny("began", shape=IMAGES)
+    assert isinstance(model.generator, BatchNormUpsamplingGenerator)
+    assert isinstance(model.discriminator, BatchNormAutoencoderDiscriminator)
+    batch = np.random.default_rng(0).uniform(-1, 1, (8, 28, 28, 1)).astype(np.float32)
+    other = np.concatenate([batch[:1], -batch[1:]])
+    for training, coupled in ((True, True), (False, False)):
+        first, first_elsewhere = (model.discriminator(x, training=training)[0] for x in (batch, other))
+        assert (not np.allclose(first, first_elsewhere)) == coupled, training
+    images = model.sample(8, seed=0)
+    assert images.shape == (8, 28, 28, 1) and np.abs(images).max() <= 1.0
+
+
+def test_began_paper_generator_has_the_decoders_architecture():
     """Berthelot et al. 2017, sec. 3.5: G has the decoder's layers (not its weights): ELU, no
     batch normalization; its tanh keeps the images in the exported range."""
-    model = tiny("began", shape=IMAGES)
+    model = tiny("began", shape=IMAGES, networks="paper")
     decoder = model.discriminator.decoder_layers
     generator = model.generator.decoder_layers
     assert [type(layer) for layer in generator] == [type(layer) for layer in decoder]

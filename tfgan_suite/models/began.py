@@ -7,9 +7,16 @@ An autoencoder discriminator (as EBGAN's) with the L1 reconstruction loss L(v) =
     L_G = L(G(z_G))                                     for the generator
     k_{t+1} = k_t + lambda_k (gamma L(x) - L(G(z_G)))   each step, k_0 = 0, k in [0, 1]
 gamma = E[L(G(z))] / E[L(x)], the diversity ratio, 0.5 by default (the paper shows 0.3 - 0.7);
-lambda_k = 0.001; code size h = 64; for images, the generator has the decoder's architecture
-(sec. 3.5: ELU, no batch normalization; here with a tanh output, see DecoderGenerator); Adam with
-learning rate 1e-4, beta_1 = 0.5. The convergence measure (sec. 3.4.1)
+lambda_k = 0.001; Adam with learning rate 1e-4, beta_1 = 0.5. The paper's networks
+(`networks="paper"`): code size h = 64, the generator has the decoder's architecture (sec. 3.5:
+ELU, no batch normalization; here with a tanh output, see DecoderGenerator). On MNIST they settle
+on thin "1"s (benchmarks/RESULTS.md, "BEGAN on MNIST"), so images get PyTorch-GAN's BEGAN networks
+by default (`networks="batchnorm"`, eriklindernoren/PyTorch-GAN implementations/began/began.py):
+a generator of upsampling 3x3 convolutions with batch norm, and an autoencoder of one stride-2
+convolution around a 32-unit fully connected code with batch norm, which couples the examples of
+a batch (here with batch norm's usual eps, not the recipe's 0.8: see networks/autoencoder.py).
+That recipe trains them with gamma = 0.75, lambda_k = 0.001 and Adam(2e-4, beta_1 = 0.5), and
+learns every digit (tests/test_loss_family_mnist.py). The convergence measure (sec. 3.4.1)
     M_global = L(x) + |gamma L(x) - L(G(z_G))|
 is logged as `convergence`, and k_t as `k_t`. The paper halves the learning rate when M_global
 stalls (sec. 4.1): both rates are halved when an epoch's mean M_global has not fallen for
@@ -33,7 +40,8 @@ from keras import ops
 from tfgan_suite import losses
 from tfgan_suite.core.latent import LatentGAN
 from tfgan_suite.core.registry import register_variant
-from tfgan_suite.networks import DecoderGenerator
+from tfgan_suite.networks import (BatchNormAutoencoderDiscriminator, BatchNormUpsamplingGenerator,
+                                  DecoderGenerator)
 from tfgan_suite.core.options import Option
 
 
@@ -93,7 +101,11 @@ class BEGAN(LatentGAN):
                       "(0.001 in the paper)."),
                Option("stall_patience", int, 2, "Epochs without a fall of M_global before both "
                       "learning rates are halved; the paper gives no number (null: never).",
-                      nullable=True))
+                      nullable=True),
+               Option("networks", str, "batchnorm", "For images: PyTorch-GAN's networks with batch "
+                      "norm in G and in the autoencoder's code layers (they learn every MNIST "
+                      "digit) or the paper's ELU decoder-style ones (they settle on thin 1s on "
+                      "MNIST). Points take MLPs with either.", choices=("batchnorm", "paper")))
 
     discriminator_kind = "autoencoder"
     extra_metrics = ("k_t", "convergence")
@@ -111,6 +123,21 @@ class BEGAN(LatentGAN):
         self.stall_patience = None if stall_patience is None else int(stall_patience)
         self.k = self.add_weight(shape=(), initializer="zeros", trainable=False, name="k_t",
                                  aggregation="only_first_replica")
+
+    @classmethod
+    def create(cls, image_shape, latent_dim=64, num_classes=None, width=64, networks="batchnorm",
+               **kwargs):
+        """For images, `networks` "batchnorm" (the default) are PyTorch-GAN's, whose recipe has
+        width 64 (G's convolutions 128 and 64 filters, D's 64) and latent 62; "paper" are the
+        paper's (make_generator, make_discriminator). A conditional model takes the latter path,
+        whose autoencoder says it is unconditional."""
+        if networks not in ("batchnorm", "paper"):
+            raise ValueError(f'began\'s networks are "batchnorm" or "paper"; got {networks!r}.')
+        if networks == "paper" or len(image_shape) != 3 or num_classes is not None:
+            return super().create(image_shape, latent_dim, num_classes, width, **kwargs)
+        return cls.create_built(BatchNormUpsamplingGenerator(latent_dim, image_shape, width=width),
+                                BatchNormAutoencoderDiscriminator(image_shape, width=width),
+                                latent_dim, **kwargs)
 
     @classmethod
     def make_generator(cls, image_shape, latent_dim, width, num_classes):
