@@ -29,6 +29,17 @@ def test_power_iterations_bring_the_largest_singular_value_to_one():
                                    rtol=5e-3)
 
 
+def test_an_untrained_layer_never_divides_by_less_than_a_random_direction_gives():
+    """Before any power iteration sigma is ||W u|| for a random unit direction u: below the
+    largest singular value, but of its order (the stored u, not yet unit, gave 1-20% of it)."""
+    keras.utils.set_random_seed(0)
+    for layer, inputs in ((SpectralDense(64), np.zeros((1, 128), np.float32)),
+                          (SpectralConv2D(32, 3), np.zeros((1, 5, 5, 16), np.float32))):
+        layer(inputs)
+        ratio = float(layer.sigma()) / largest_singular_value(layer.kernel)
+        assert 0.3 < ratio <= 1.0, ratio
+
+
 def test_the_gradient_flows_through_sigma():
     """f(W / sigma(W)) is scale-invariant in W, so its gradient is orthogonal to W; with sigma
     under stop_gradient (Keras's SpectralNormalization) <grad, W> = f, far from 0."""

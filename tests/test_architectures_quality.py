@@ -45,8 +45,8 @@ def test_sngan_lowers_the_classifier_fid():
 def test_sagan_lowers_the_classifier_fid_and_covers_the_digits():
     """sagan is unconditional when built without `num_classes` (conditional BN and projection D
     only with it), so the MNIST bar: 400 batches bring the FID below the untrained generator's
-    by 1.45, and at least 5 digits each make 2% of the samples (the untrained generator's make
-    1-2: its samples all read as one or two digits)."""
+    by 1.45 (untrained 344.6 / 296.7, trained 191.8 / 194.3 on seeds 0 / 1), and at least 5
+    digits each make 2% of the samples (trained: 7 / 7), which a collapse fails."""
     MnistBar(fid_factor=1.45, min_digits=5).check(*untrained_and_trained_samples("sagan", 400))
 
 

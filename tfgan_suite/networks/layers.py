@@ -57,9 +57,11 @@ class SpectralNormalized(layers.Layer):
         return ops.reshape(self.kernel, (-1, self.units))  # [fan_in, units]
 
     def sigma(self):
-        """sigma(W) ~ ||W u|| for the stored unit vector u: v^T W u with v = W u / ||W u||, whose
-        gradient in W is v u^T (Miyato et al. 2018, eq. 12)."""
-        return ops.sqrt(ops.sum(ops.square(ops.matmul(self._matrix(), self.u)))
+        """sigma(W) ~ ||W u|| for the unit vector u: v^T W u with v = W u / ||W u||, whose
+        gradient in W is v u^T (Miyato et al. 2018, eq. 12). u is normalised here too: it starts
+        as a random vector, and a network used before its first training step (an untrained
+        baseline, an early export) would otherwise divide by a far smaller sigma."""
+        return ops.sqrt(ops.sum(ops.square(ops.matmul(self._matrix(), _l2_normalize(self.u))))
                         + POWER_ITERATION_EPSILON)
 
     def normalized_kernel(self):
