@@ -72,3 +72,59 @@ def test_every_module_with_a_module_fixture_is_one_xdist_group():
         if wide_fixture and not any("xdist_group" in mark for mark in marks):
             ungrouped.append(path.name)
     assert not ungrouped, f"add pytestmark = pytest.mark.xdist_group(...) to {ungrouped}"
+
+
+COLLECT_QUALITY_VARIANTS = """
+import json, sys
+import pytest
+import tfgan_suite
+
+class Variants:
+    marked = set()
+
+    def pytest_collection_modifyitems(self, items):
+        self.marked |= {mark.kwargs["variant"] for item in items for mark in item.iter_markers("quality")}
+
+plugin = Variants()
+code = pytest.main(["--collect-only", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", "tests"],
+                   plugins=[plugin])
+print("QUALITY_VARIANTS " + json.dumps({"exit": int(code), "marked": sorted(plugin.marked),
+                                         "registered": sorted(tfgan_suite.VARIANTS)}))
+"""
+
+
+# The one registered variant whose claim no test guards yet, and why (issue 29 is open for it):
+# its class accuracy stays at chance (0.09-0.13) for 600 batches at width 16 on MNIST, so no bar
+# that a label-ignoring generator fails fits the suite's budget (benchmarks/RESULTS.md, "BigGAN's
+# class conditioning on MNIST").
+NO_QUALITY_TEST = {"biggan"}
+
+
+def variants_without_quality_test(marked, registered):
+    return sorted(set(registered) - set(marked))
+
+
+@pytest.mark.slow  # collects the whole suite in a fresh process (imports TensorFlow): ~30-60 s
+def test_every_registered_variant_has_a_quality_test():
+    """Issue 29: each registered variant has a test marked quality(variant=<name>) that trains it
+    on real data against a broken-on-purpose baseline. Read from pytest's own collection, so a
+    marker built in a parametrize (test_conditional_mnist's `quality(variant=name)`) counts."""
+    import json
+    import subprocess
+    import sys
+    root = Path(__file__).resolve().parents[1]
+    run = subprocess.run([sys.executable, "-c", COLLECT_QUALITY_VARIANTS], cwd=root,
+                         capture_output=True, text=True, timeout=600)
+    line = next((l for l in run.stdout.splitlines() if l.startswith("QUALITY_VARIANTS ")), None)
+    assert line, run.stdout[-2000:] + run.stderr[-2000:]
+    found = json.loads(line.split(" ", 1)[1])
+    assert found["exit"] == 0, run.stdout[-2000:]
+    registered = found["registered"]
+    assert len(registered) >= 25 and "dcgan" in found["marked"]
+    # The check itself: a variant whose only quality test is gone is named.
+    assert variants_without_quality_test(set(found["marked"]) - {"dcgan"}, registered) == sorted(
+        NO_QUALITY_TEST | {"dcgan"})
+    assert variants_without_quality_test(found["marked"], registered) == sorted(NO_QUALITY_TEST), (
+        "registered variants without a @pytest.mark.quality(variant=...) test (or NO_QUALITY_TEST "
+        "names one that has one now: take it out)")
+
