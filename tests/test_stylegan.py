@@ -42,7 +42,7 @@ class PerStepLogs(keras.callbacks.Callback):
 
 def fit_steps(model, steps):
     images = np.random.default_rng(len(model.get_weights())).uniform(
-        -1, 1, (steps * BATCH, 8, 8, 1)).astype(np.float32)
+        -1, 1, (steps * BATCH, *model.image_shape)).astype(np.float32)
     recorder = PerStepLogs()
     model.fit(images, batch_size=BATCH, verbose=0, callbacks=[recorder])
     return recorder.logs
@@ -50,11 +50,11 @@ def fit_steps(model, steps):
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    """A tiny StyleGAN (8 px: the graphs are as for 28 px, the steps cheaper) after 20 steps
+    """A tiny StyleGAN (16 px: two doublings as for 28 px, the steps cheaper) after 20 steps
     (EMA from step 0, w average away from 0), its per-step logs, its .keras file and the
     warnings its fit raised."""
     keras.utils.set_random_seed(0)
-    model = tfgan_suite.build_model("stylegan", image_shape=(8, 8, 1), latent_dim=16, width=4,
+    model = tfgan_suite.build_model("stylegan", image_shape=(16, 16, 1), latent_dim=16, width=4,
                                     ema_start=0)
     model.compile()
     with warnings.catch_warnings(record=True) as caught:
@@ -217,6 +217,29 @@ def test_stylegan_lowers_the_classifier_fid_on_mnist(mnist_trained):
     MnistBar(fid_factor=FID_FACTOR, min_digits=MIN_DIGITS).check(untrained,
                                                                   model.sample(1000, seed=1))
 
+
+
+@pytest.mark.parametrize("size, doublings", [(28, 2), (32, 3), (64, 4), (128, 5)])
+def test_one_block_per_octave_from_the_smallest_constant(size, doublings):
+    """Karras et al.'s synthesis: a constant at 4x4 (7x7 for 28 px) and a block of two convs per
+    doubling up to the image; the discriminator halves as many times."""
+    model = tfgan_suite.build_model("stylegan", image_shape=(size, size, 3), latent_dim=8, width=4)
+    generator = model.generator
+    assert generator.start_size * 2 ** doublings == size and generator.start_size in (4, 7)
+    assert generator.num_ws == 2 * doublings + 2 and len(generator.to_rgb) == doublings + 1
+    assert len(model.discriminator.blocks) == doublings
+
+
+def test_a_file_saved_before_the_octaves_loads_with_two_doublings():
+    """Networks saved without `doublings` had two at every size: 32 px from an 8x8 constant."""
+    model = tfgan_suite.build_model("stylegan", image_shape=(32, 32, 1), latent_dim=8, width=4)
+    for network in (model.generator, model.discriminator):
+        config = network.get_config()
+        del config["doublings"]
+        assert type(network).from_config(config).doublings == 2
+    config = model.generator.get_config()
+    del config["doublings"]
+    assert type(model.generator).from_config(config).start_size == 8
 
 @pytest.mark.slow
 def test_noise_inputs_change_fine_detail_only_on_mnist(mnist_trained):

@@ -1,5 +1,5 @@
-"""StyleGAN2's generator and discriminator (Karras et al. 2020, arXiv:1912.04958), scaled to
-28-32 px.
+"""StyleGAN2's generator and discriminator (Karras et al. 2020, arXiv:1912.04958), at any square
+size whose side is a multiple of 4 (narrow by default: width 64 at every resolution).
 
 Equalised learning rate everywhere (Karras et al. 2018, ProGAN sec. 4.1): weights are drawn from
 N(0, 1 / lr_multiplier) and scaled at run time by lr_multiplier / sqrt(fan_in), so Adam's steps are
@@ -7,9 +7,9 @@ the same size for every layer; the mapping network's lr_multiplier is 0.01 (Styl
 app. C).
 
 Generator: z -> pixel norm -> mapping MLP (`mapping_layers` of `w_dim` units, 8 in the paper, 2 in
-its CIFAR-10 configuration) -> w. Synthesis from a learned constant at a quarter of the image size
-(7 x 7 for 28 px, 8 x 8 for 32 px) through one modulated 3x3 conv, then per doubling a bilinear
-upsample and two modulated convs; each conv is modulated by an affine map of its own w (fig. 2:
+its CIFAR-10 configuration) -> w. Synthesis from a learned constant at the smallest size the side
+halves to (`octaves`: 7 x 7 for 28 px, 4 x 4 for 32, 64 or 128 px) through one modulated 3x3 conv,
+then per doubling (one block per octave) a bilinear upsample and two modulated convs; each conv is modulated by an affine map of its own w (fig. 2:
 styles scale the input channels, demodulation rescales each output map to unit variance), adds
 per-pixel noise scaled by a learned strength (initially 0), a bias and LeakyReLU(0.2) * sqrt(2).
 Skip-architecture output (fig. 7a): a 1x1 modulated, not demodulated toRGB at every resolution,
@@ -20,10 +20,10 @@ official generate.py's noise_mode="const"), which make a sample a function of it
 The generator keeps the running average of w (`w_average`) for the truncation trick; the model
 updates it.
 
-Discriminator (the residual D, fig. 7c): fromRGB 1x1, per halving two 3x3 convs and a 2x2 average
-down with a 1x1 down-sampled skip, summed and scaled by 1/sqrt(2), then minibatch standard
-deviation (groups of 4 consecutive examples, one feature map; ProGAN sec. 3), a 3x3 conv, a dense
-layer and the logit.
+Discriminator (the residual D, fig. 7c): fromRGB 1x1, per halving (as many as G's doublings) two
+3x3 convs and a 2x2 average down with a 1x1 down-sampled skip, summed and scaled by 1/sqrt(2),
+then minibatch standard deviation (groups of 4 consecutive examples, one feature map; ProGAN
+sec. 3), a 3x3 conv, a dense layer and the logit.
 """
 
 import math
@@ -31,9 +31,22 @@ import math
 import keras
 from keras import layers, ops
 
-from tfgan_suite.networks.dcgan import square_size
+from tfgan_suite.networks.dcgan import square_size, upsampling_plan
 
 GAIN = math.sqrt(2.0)  # LeakyReLU gain that keeps unit variance
+# Files saved before the networks took one block per octave had two doublings at every size.
+DOUBLINGS_BEFORE_OCTAVES = 2
+
+
+def octaves(image_shape):
+    """How many doublings the synthesis network takes from its constant to `image_shape`: one
+    block per octave from the smallest size the side halves to (StyleGAN fig. 1: 4x4 to
+    1024x1024; 4x4 to 32x32 for CIFAR-10, 7x7 to 28x28 here); the discriminator mirrors it."""
+    height = square_size(image_shape, "The StyleGAN networks")
+    if len(image_shape) != 3 or height % 4:
+        raise ValueError(f"The StyleGAN networks make images (H, H, C) with H a multiple of 4 "
+                         f"(e.g. 28 or 32); got {tuple(image_shape)}.")
+    return upsampling_plan(height)[0]
 MINIBATCH_GROUP = 4
 
 
@@ -192,7 +205,7 @@ class StyleGenerator(keras.Model):
     (`mapping`, `synthesis`, `truncate`, `mix`)."""
 
     def __init__(self, latent_dim, image_shape, width=64, w_dim=None, mapping_layers=2,
-                 mapping_lr_multiplier=0.01, **kwargs):
+                 mapping_lr_multiplier=0.01, doublings=None, **kwargs):
         super().__init__(**kwargs)
         self.latent_dim = int(latent_dim)
         self.image_shape = tuple(image_shape)
@@ -200,24 +213,22 @@ class StyleGenerator(keras.Model):
         self.w_dim = int(w_dim or latent_dim)
         self.mapping_layers = int(mapping_layers)
         self.mapping_lr_multiplier = float(mapping_lr_multiplier)
-        height = square_size(self.image_shape, "The StyleGAN networks")
-        if len(self.image_shape) != 3 or height % 4:
-            raise ValueError(f"The StyleGAN networks make images (H, H, C) with H a multiple of 4 "
-                             f"(e.g. 28 or 32); got {tuple(image_shape)}.")
-        self.start_size = height // 4
+        self.doublings = octaves(self.image_shape) if doublings is None else int(doublings)
+        self.start_size = self.image_shape[0] // 2 ** self.doublings
         self.mapping_network = [EqualizedDense(self.w_dim, self.mapping_lr_multiplier,
                                                name=f"mapping_{i}")
                                 for i in range(self.mapping_layers)]
         self.constant = self.add_weight(name="constant",
                                         shape=(self.start_size, self.start_size, self.width),
                                         initializer=keras.initializers.RandomNormal())
-        sizes = [self.start_size, 2 * self.start_size, 2 * self.start_size,
-                 4 * self.start_size, 4 * self.start_size]
-        self.style_layers = [StyleLayer(self.width, size, upsample=i in (1, 3), name=f"style_{i}")
+        sizes = [self.start_size] + [self.start_size * 2 ** (octave + 1)
+                                     for octave in range(self.doublings) for _ in range(2)]
+        # The first conv of each doubling upsamples.
+        self.style_layers = [StyleLayer(self.width, size, upsample=i % 2 == 1, name=f"style_{i}")
                              for i, size in enumerate(sizes)]
         self.noise_shapes = [(size, size, 1) for size in sizes]
         # toRGB after the last conv of each resolution.
-        self.rgb_after = (0, 2, 4)
+        self.rgb_after = tuple(range(0, len(sizes), 2))
         self.to_rgb = [ModulatedConv2D(self.image_shape[-1], 1, demodulate=False,
                                        name=f"to_rgb_{i}") for i in self.rgb_after]
         self.rgb_bias = self.add_weight(name="rgb_bias", shape=(self.image_shape[-1],),
@@ -276,7 +287,11 @@ class StyleGenerator(keras.Model):
         return {**super().get_config(), "latent_dim": self.latent_dim,
                 "image_shape": list(self.image_shape), "width": self.width, "w_dim": self.w_dim,
                 "mapping_layers": self.mapping_layers,
-                "mapping_lr_multiplier": self.mapping_lr_multiplier}
+                "mapping_lr_multiplier": self.mapping_lr_multiplier, "doublings": self.doublings}
+
+    @classmethod
+    def from_config(cls, config):
+        return super().from_config({"doublings": DOUBLINGS_BEFORE_OCTAVES, **config})
 
 
 def minibatch_stddev(x):
@@ -297,18 +312,16 @@ def minibatch_stddev(x):
 class StyleDiscriminator(keras.Model):
     """image -> logit [N, 1]."""
 
-    def __init__(self, image_shape, width=64, **kwargs):
+    def __init__(self, image_shape, width=64, doublings=None, **kwargs):
         super().__init__(**kwargs)
         self.image_shape = tuple(image_shape)
         self.width = int(width)
-        if len(self.image_shape) != 3 or self.image_shape[0] % 4:
-            raise ValueError(f"The StyleGAN discriminator takes images (H, W, C) with H a "
-                             f"multiple of 4; got {tuple(image_shape)}.")
+        self.doublings = octaves(self.image_shape) if doublings is None else int(doublings)
         self.from_rgb = EqualizedConv2D(self.width, 1, name="from_rgb")
         self.blocks = [(EqualizedConv2D(self.width, 3, name=f"block_{i}_conv0"),
                         EqualizedConv2D(self.width, 3, name=f"block_{i}_conv1"),
                         EqualizedConv2D(self.width, 1, use_bias=False, name=f"block_{i}_skip"))
-                       for i in range(2)]
+                       for i in range(self.doublings)]
         self.epilogue_conv = EqualizedConv2D(self.width, 3, name="epilogue_conv")
         self.epilogue_dense = EqualizedDense(self.width, name="epilogue_dense")
         self.logit = EqualizedDense(1, name="logit")
@@ -325,4 +338,8 @@ class StyleDiscriminator(keras.Model):
 
     def get_config(self):
         return {**super().get_config(), "image_shape": list(self.image_shape),
-                "width": self.width}
+                "width": self.width, "doublings": self.doublings}
+
+    @classmethod
+    def from_config(cls, config):
+        return super().from_config({"doublings": DOUBLINGS_BEFORE_OCTAVES, **config})
