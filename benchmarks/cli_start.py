@@ -19,6 +19,9 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.report import commit, cpu_flags  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 COMMANDS = {
     "python -c pass": [sys.executable, "-c", "pass"],
@@ -39,15 +42,6 @@ def wall_seconds(command):
     return time.perf_counter() - start
 
 
-def cpu_flags(wanted=("avx2", "avx512f", "avx512_bf16", "amx_bf16")):
-    try:
-        flags = next(line for line in Path("/proc/cpuinfo").read_text().splitlines()
-                     if line.startswith("flags")).split(":")[1].split()
-    except (OSError, StopIteration):
-        return None
-    return [flag for flag in wanted if flag in flags]
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=5)
@@ -60,14 +54,12 @@ def main():
         for name, command in COMMANDS.items():
             runs[name].append(wall_seconds(command))
     reference = statistics.median(runs["python -c pass"])
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                            text=True, cwd=ROOT).stdout.strip()
     print(json.dumps({
         "seconds": {name: {"median": round(statistics.median(times), 3),
                            "best": round(min(times), 3),
                            "vs_python_pass": round(statistics.median(times) / reference, 2)}
                     for name, times in runs.items()},
-        "repeats": args.repeats, "commit": commit, "cpu_flags": cpu_flags(),
+        "repeats": args.repeats, "commit": commit(), "cpu_flags": cpu_flags(),
         "cpus": os.cpu_count(), "load_average": os.getloadavg(), "python": platform.python_version(),
     }, indent=1))
 

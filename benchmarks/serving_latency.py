@@ -26,7 +26,6 @@ import http.client
 import json
 import os
 import platform
-import re
 import socket
 import sys
 import tempfile
@@ -40,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import tensorflow as tf  # noqa: E402
 from tensorflow_serving.apis import predict_pb2  # noqa: E402
 
+from benchmarks.report import cpu_flags  # noqa: E402
 from export import export_generator  # noqa: E402
 from serving.client import GeneratorClient, predict_outputs  # noqa: E402
 from serving.launcher import start_server  # noqa: E402
@@ -53,11 +53,6 @@ BATCH_SIZES = (1, 16, 64)
 WARMUP_CALLS = 5
 GOALS = {"grpc_over_reference_p50_at_batch_64": 1.10, "grpc_minus_reference_p50_ms_at_batch_1": 1.0,
          "rest_over_grpc_p50_at_batch_64": 1.5}
-
-
-def cpu_flags():
-    cpuinfo = Path("/proc/cpuinfo")
-    return sorted(set(re.findall(r"\b(avx512_bf16|avx2)\b", cpuinfo.read_text()))) if cpuinfo.exists() else []
 
 
 def interleaved(calls, seconds, max_rounds):

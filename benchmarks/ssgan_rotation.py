@@ -26,9 +26,7 @@ import argparse
 import json
 import os
 import platform
-import subprocess
 import time
-from pathlib import Path
 
 import keras
 import numpy as np
@@ -38,31 +36,16 @@ import tfgan_suite
 from tfgan_suite.data import load_arrays
 from tfgan_suite.metrics import extractors, functions
 from tfgan_suite.models.ssgan import quarter_turns, rotation_accuracy, rotation_cross_entropy
+from benchmarks.report import commit, cpu_flags
 
 HELD_OUT = 1000
 BATCH = 64
 PAPER_ACCURACY = 0.9
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def batches(images, seed):
     return (tf.data.Dataset.from_tensor_slices(images).shuffle(len(images), seed=seed).repeat()
             .batch(BATCH, drop_remainder=True))
-
-
-def cpu_flags(wanted=("avx2", "avx512f", "avx512_bf16", "amx_bf16")):
-    try:
-        flags = next(line for line in Path("/proc/cpuinfo").read_text().splitlines()
-                     if line.startswith("flags")).split(":")[1].split()
-    except (OSError, StopIteration):
-        return None
-    return [flag for flag in wanted if flag in flags]
-
-
-def commit():
-    found = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                           text=True, cwd=ROOT)
-    return found.stdout.strip() or None
 
 
 class SampleScore:
