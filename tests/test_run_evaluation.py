@@ -103,6 +103,7 @@ def test_eval_every_refuses_a_model_that_makes_no_images(variant, data, kind, tm
     assert not (tmp_path / "run").exists()  # refused before the run directory is written
 
 
+@pytest.mark.slow  # a training run of its own (the quick selection keeps the stand-ins)
 def test_a_translator_is_evaluated_per_direction_on_the_style_pairs_truth(tmp_path, capsys):
     out = tmp_path / "run"
     assert main(["train", "cyclegan", "--data", "mnist_style_pair", "--steps-per-epoch", "2",
@@ -148,6 +149,7 @@ def test_super_resolution_is_evaluated_by_psnr_and_fid():
     assert evaluation.evaluate()["psnr"] < 20
 
 
+@pytest.mark.slow  # a training run of its own (the quick selection keeps the stand-ins)
 def test_srgan_run_logs_psnr_and_keeps_the_best_fid(tmp_path, capsys):
     out = tmp_path / "run"
     assert main(["train", "srgan", "--data", "mnist_embedded", "--steps-per-epoch", "2",
