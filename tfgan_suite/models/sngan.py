@@ -6,7 +6,7 @@ power iteration per step (Algorithm 1; `tfgan_suite.networks.layers.SpectralDens
 D 1-Lipschitz per layer. Loss: the hinge loss (sec. 4, the ResNet results of table 2)
     D descends max(0, 1 - D(x)) + max(0, 1 + D(G(z))),   G descends -D(G(z)).
 Networks: the ResNet G and D of app. B (`tfgan_suite.networks.resnet`), scaled to 28-32 px with
-`width` channels per block; conditional with `num_classes` (Miyato & Koyama 2018, "cGANs with
+`width` channels per block (at 64 and 128 px the ImageNet networks' per-block multipliers of it); conditional with `num_classes` (Miyato & Koyama 2018, "cGANs with
 Projection Discriminator": conditional BN in G, projection in D).
 Optimisation: setting C of table 1 (sec. 4.1), Adam(2e-4, beta_1=0.5, beta_2=0.999) for both
 networks with n_dis = 1 discriminator step per generator step, batch 64; SN-GAN was robust to it
@@ -26,8 +26,9 @@ from tfgan_suite.core.latent import LATENT_DIM, N_CRITIC, WIDTH
 @register_variant("sngan")
 class SNGAN(LatentGAN):
     OPTIONS = (LATENT_DIM.changed(128, "Size of the latent code z (128 in the paper)."),
-               WIDTH.changed(64, "Channels of every residual block of G and D (the paper's 128 and "
-                                 "256, scaled down for 28-32 px)."),
+               WIDTH.changed(64, "Channels of every residual block of G and D at 28-32 px (the "
+                                 "paper's 128 and 256, scaled down); at 64 and 128 px the "
+                                 "base of the papers' per-block multipliers."),
                N_CRITIC.changed(1, "D steps per G step: 1, the paper's setting C; its ResNet runs "
                                    "used 5, at five times the cost of a step."))
 
