@@ -16,6 +16,7 @@ import tensorflow as tf
 import tfgan_suite
 from tfgan_suite.data import load_arrays
 from tfgan_suite.metrics import extractors, functions
+from tfgan_suite.metrics.evaluate import mean_psnr
 from tfgan_suite.models.srgan import bicubic_resize
 
 # Width 16, 2 residual blocks, batches of 32: PRETRAIN_STEPS of MSE, then GAN_STEPS.
@@ -36,11 +37,6 @@ class SnapshotAtPhaseSwitch(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         if batch + 1 == self.pretrain_steps:
             self.weights = self.model.generator.get_weights()
-
-
-def psnr(upscaled, originals):
-    """Mean PSNR in dB of images in [-1, 1] (peak-to-peak 2)."""
-    return float(tf.reduce_mean(tf.image.psnr(upscaled, originals, max_val=2.0)))
 
 
 def passes(figures, baselines):
@@ -81,7 +77,7 @@ def test_srgan_beats_bicubic_psnr_and_srresnet_fid():
     }
     extractor = extractors.get_extractor("mnist-classifier")
     reference = extractor.extract(originals)[0]
-    figures = {name: (psnr(upscaled_images, originals),
+    figures = {name: (mean_psnr(upscaled_images, originals),
                       functions.frechet_distance(reference, extractor.extract(upscaled_images)[0]))
                for name, upscaled_images in upscaled.items()}
     print({name: (round(db, 2), round(fid, 1)) for name, (db, fid) in figures.items()})

@@ -6,8 +6,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfgan_suite.metrics.evaluate import (METRICS, compute_metrics, evaluate_images, parse_metrics,
-                                         sample_batches)
+from tfgan_suite.metrics.evaluate import (METRICS, batched, compute_metrics, evaluate_images,
+                                         mean_psnr, parse_metrics, sample_batches)
 from tfgan_suite.metrics.extractors import get_extractor
 from tfgan_suite.metrics.reference import reference_features
 
@@ -205,14 +205,12 @@ class SuperResolutionEvaluationCallback(EvaluationCallback):
         if self._real_features is None:
             self._real_features, _ = get_extractor(self.extractor_name).extract(
                 self.reference, batch_size=self.batch_size)
-            self._low_res = np.concatenate([
-                np.asarray(self.model.downsample(self.reference[i:i + self.batch_size]))
-                for i in range(0, len(self.reference), self.batch_size)])
+            self._low_res = batched(lambda x: np.asarray(self.model.downsample(x)),
+                                    self.reference, self.batch_size)
 
     def evaluate(self):
-        upscaled = np.concatenate([self.model.upscale(self._low_res[i:i + self.batch_size])
-                                   for i in range(0, len(self._low_res), self.batch_size)])
+        upscaled = batched(self.model.upscale, self._low_res, self.batch_size)
         results = evaluate_images(upscaled, self._real_features, self.extractor_name,
                                   self.metrics, self.batch_size)
-        results["psnr"] = float(np.mean(tf.image.psnr(upscaled, self.reference, max_val=2.0)))
+        results["psnr"] = mean_psnr(upscaled, self.reference)
         return results

@@ -4,6 +4,9 @@ Metric names carry their extractor, e.g. ``FID[mnist-classifier]`` or ``IS[incep
 numbers from different extractors are not comparable.
 """
 
+import numpy as np
+import tensorflow as tf
+
 from tfgan_suite.metrics import functions
 from tfgan_suite.metrics.extractors import get_extractor
 
@@ -55,6 +58,18 @@ def compute_metrics(real_features, generated_features, generated_logits, extract
         put("precision", precision)
         put("recall", recall)
     return results
+
+
+def mean_psnr(images, originals):
+    """Mean PSNR in dB of `images` against `originals`, both in [-1, 1] (a peak-to-peak range of
+    2, `tf.image.psnr`): the fidelity figure of super-resolution (Ledig et al. 2017, sec. 3.3)."""
+    return float(tf.reduce_mean(tf.image.psnr(images, originals, max_val=2.0)))
+
+
+def batched(function, images, batch_size=500):
+    """`function` applied to `images` batch by batch, the results concatenated."""
+    return np.concatenate([function(images[i:i + batch_size])
+                           for i in range(0, len(images), batch_size)])
 
 
 def sample_batches(sample, num_samples, batch_size, seed):

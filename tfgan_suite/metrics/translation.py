@@ -26,26 +26,21 @@ import tensorflow as tf
 
 from tfgan_suite.data import two_domains
 from tfgan_suite.data import scale_images
-from tfgan_suite.metrics.evaluate import compute_metrics, parse_metrics
+from tfgan_suite.metrics.evaluate import batched, compute_metrics, parse_metrics
 from tfgan_suite.metrics.extractors import get_extractor
 
 OTHER = {"a2b": "b2a", "b2a": "a2b"}  # the opposite direction
 
 
-def _batched(function, images, batch_size=500):
-    return np.concatenate([function(images[i:i + batch_size])
-                           for i in range(0, len(images), batch_size)])
-
-
 def translate_both(model, images_a, images_b, batch_size=500):
     """{"a2b": model's translations of `images_a`, "b2a": of `images_b`}, batch by batch."""
-    return {direction: _batched(lambda x: model.translate(x, direction), images, batch_size)
+    return {direction: batched(lambda x: model.translate(x, direction), images, batch_size)
             for direction, images in (("a2b", images_a), ("b2a", images_b))}
 
 
 def _cycle_errors(model, inputs, translated, batch_size=500):
     return {f"cycle_l1_{direction}": float(np.abs(
-                _batched(lambda x: model.translate(x, OTHER[direction]), there, batch_size)
+                batched(lambda x: model.translate(x, OTHER[direction]), there, batch_size)
                 - inputs[direction]).mean())
             for direction, there in translated.items()}
 
