@@ -93,13 +93,6 @@ print("QUALITY_VARIANTS " + json.dumps({"exit": int(code), "marked": sorted(plug
 """
 
 
-# The one registered variant whose claim no test guards yet, and why (issue 29 is open for it):
-# its class accuracy stays at chance (0.09-0.13) for 600 batches at width 16 on MNIST, so no bar
-# that a label-ignoring generator fails fits the suite's budget (benchmarks/RESULTS.md, "BigGAN's
-# class conditioning on MNIST").
-NO_QUALITY_TEST = {"biggan"}
-
-
 def variants_without_quality_test(marked, registered):
     return sorted(set(registered) - set(marked))
 
@@ -122,9 +115,7 @@ def test_every_registered_variant_has_a_quality_test():
     registered = found["registered"]
     assert len(registered) >= 25 and "dcgan" in found["marked"]
     # The check itself: a variant whose only quality test is gone is named.
-    assert variants_without_quality_test(set(found["marked"]) - {"dcgan"}, registered) == sorted(
-        NO_QUALITY_TEST | {"dcgan"})
-    assert variants_without_quality_test(found["marked"], registered) == sorted(NO_QUALITY_TEST), (
-        "registered variants without a @pytest.mark.quality(variant=...) test (or NO_QUALITY_TEST "
-        "names one that has one now: take it out)")
+    assert variants_without_quality_test(set(found["marked"]) - {"dcgan"}, registered) == ["dcgan"]
+    assert variants_without_quality_test(found["marked"], registered) == [], (
+        "registered variants without a @pytest.mark.quality(variant=...) test")
 

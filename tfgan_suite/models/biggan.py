@@ -9,7 +9,10 @@ On SAGAN's networks (`sagan`: spectral norm in G and D, self-attention, hinge lo
 - orthogonal regularisation of G's weights (sec. 3.1, eq. 3), beta ||W^T W * (1 - I)||_F^2 with
   beta = 1e-4 (`orthogonal_weight`), logged as `orthogonal_penalty`;
 - 2 D steps per G step (sec. 3); Adam(2e-4, beta_1=0, beta_2=0.999) for both networks
-  (BigGAN-PyTorch's CIFAR-10 setting; the paper's 128 px rates were 5e-5 for G, 2e-4 for D);
+  (BigGAN-PyTorch's CIFAR-10 setting; the paper's 128 px rates were 5e-5 for G, 2e-4 for D). At
+  width 16 on 28 px data the generator follows the class late at these rates (class accuracy at
+  chance for 1000 batches); 5x them (`--learning-rate-scale 5`) learn the classes in about 600,
+  as the quality test trains (benchmarks/RESULTS.md, "BigGAN's class conditioning");
 - an exponential moving average of G's weights serves (sec. 4 / app. C: decay 0.9999, started
   after 20k steps, once G has slowed down). Here `ema_decay` 0.999 (an average over ~1000 steps)
   from `ema_start` 2000: before it the EMA is a copy of G, which is what should serve a short run
@@ -28,7 +31,7 @@ from tfgan_suite.networks.layers import (ORTHOGONAL_BETA, orthogonal_regularizat
                                          spectral_layers)
 from tfgan_suite.networks.resnet import ResNetGenerator
 from tfgan_suite.core.adversarial import EMA_DECAY, EMA_START
-from tfgan_suite.core.latent import LATENT_DIM, N_CRITIC
+from tfgan_suite.core.latent import LATENT_DIM, N_CRITIC, WIDTH
 from tfgan_suite.core.options import Option
 
 
@@ -41,6 +44,11 @@ class BigGAN(SAGAN):
                Option("orthogonal_weight", float, 1e-4, "Weight beta of the orthogonal "
                       "regularisation of G's weights (1e-4 in the paper)."),
                N_CRITIC.changed(2, "D steps per G step (2 in the paper)."),
+               WIDTH.changed(64, "Channels of every residual block of G and D at 28-32 px (the "
+                                 "paper's 128 and 256, scaled down). At 16 the paper's learning "
+                                 "rates leave the class accuracy at chance for ~1000 batches; "
+                                 "train with --learning-rate-scale 5 there, as the quality test "
+                                 "does."),
                EMA_DECAY.changed(0.999, "Decay of the moving average of G that serves (0.9999 in "
                                         "the paper; 0.999 averages over ~1000 steps, for shorter "
                                         "runs); null: the raw G serves."),
