@@ -34,6 +34,7 @@ import tfgan_suite
 from benchmarks.report import commit, cpu_flags, write_json
 from tfgan_suite.data import CHECKOUT_DATASETS, load_arrays, load_dataset
 from tfgan_suite.metrics import extractors, functions
+from tfgan_suite.training.run import scale_learning_rates
 
 CLASSES = 10
 SAMPLES = 1000
@@ -100,10 +101,8 @@ def main(argv=None):
         model = tfgan_suite.build_model("biggan", image_shape=real[0].shape[1:],
                                         num_classes=CLASSES, latent_dim=32, width=args.width,
                                         embedding_dim=args.embedding_dim, seed=args.seed)
-        optimizers = model.default_optimizers()
-        for optimizer in optimizers.values():
-            optimizer.learning_rate = optimizer.learning_rate * args.learning_rate_scale
-        model.compile(optimizers=optimizers)
+        model.compile()
+        scale_learning_rates(model, args.learning_rate_scale)
         classifier = "mnist-classifier" if args.dataset == "mnist_embedded" else \
             f"{args.dataset}-classifier"
         curve = ClassCurve(args.every, extractors.get_extractor(classifier), real)

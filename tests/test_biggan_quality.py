@@ -19,6 +19,7 @@ import tfgan_suite
 from helpers import shared_dataset
 from tfgan_suite.data import load_dataset
 from tfgan_suite.metrics import extractors, functions
+from tfgan_suite.training.run import scale_learning_rates
 
 LEARNING_RATE_SCALE = 5.0
 BATCHES = 600
@@ -54,10 +55,8 @@ def test_biggan_draws_the_asked_class(tmp_path_factory):
     data, info = fashion(tmp_path_factory, 64, seed=0)
     model = tfgan_suite.build_model("biggan", image_shape=info.image_shape, num_classes=CLASSES,
                                     latent_dim=32, width=16, seed=0)
-    optimizers = model.default_optimizers()
-    for optimizer in optimizers.values():
-        optimizer.learning_rate = optimizer.learning_rate * LEARNING_RATE_SCALE
-    model.compile(optimizers=optimizers)
+    model.compile()
+    scale_learning_rates(model, LEARNING_RATE_SCALE)
     untrained = figures(model.sample(1000, labels=asked, seed=1))
     model.fit(data.repeat(), steps_per_epoch=BATCHES, epochs=1, verbose=0)
     samples = model.sample(1000, labels=asked, seed=1)

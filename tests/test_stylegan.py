@@ -19,6 +19,7 @@ from serving.model_config import ModelEntry
 from tfgan_suite.cli import main as tfgan_suite_main
 from tfgan_suite.data import load_dataset
 from tfgan_suite.metrics import extractors
+from tfgan_suite.training.run import scale_learning_rates
 
 from helpers import MnistBar
 
@@ -166,10 +167,8 @@ def train_on_mnist(seed):
     data, info = load_dataset("mnist_embedded", 32, seed=seed)
     model = tfgan_suite.build_model("stylegan", image_shape=info.image_shape, latent_dim=32,
                                     width=16, seed=seed)
-    optimizers = model.default_optimizers()
-    for optimizer in optimizers.values():
-        optimizer.learning_rate = optimizer.learning_rate * 0.2
-    model.compile(optimizers=optimizers)
+    model.compile()
+    scale_learning_rates(model, 0.2)
     untrained = model.sample(1000, seed=1)
     model.fit(data.repeat(), steps_per_epoch=MNIST_STEPS, epochs=1, verbose=0)
     return untrained, model
@@ -216,7 +215,6 @@ def test_stylegan_lowers_the_classifier_fid_on_mnist(mnist_trained):
     untrained, model = mnist_trained
     MnistBar(fid_factor=FID_FACTOR, min_digits=MIN_DIGITS).check(untrained,
                                                                   model.sample(1000, seed=1))
-
 
 
 @pytest.mark.parametrize("size, doublings", [(28, 2), (32, 3), (64, 4), (128, 5)])
