@@ -238,6 +238,13 @@ def test_began_default_networks_are_pytorch_gans_with_batch_norm():
         assert (not np.allclose(first, first_elsewhere)) == coupled, training
     images = model.sample(8, seed=0)
     assert images.shape == (8, 28, 28, 1) and np.abs(images).max() <= 1.0
+    # Each choice of networks brings its own recipe's gamma and Adam rate; points the paper's.
+    for shape, networks, gamma, rate in ((IMAGES, "batchnorm", 0.75, 2e-4),
+                                         (IMAGES, "paper", 0.5, 1e-4), (POINTS, "batchnorm", 0.5, 1e-4)):
+        model = tiny("began", shape=shape, networks=networks)
+        assert (model.gamma, model.get_config()["gamma"]) == (gamma, gamma), networks
+        for optimizer in model.optimizers.values():
+            assert float(optimizer.learning_rate) == pytest.approx(rate) and optimizer.beta_1 == 0.5
 
 
 def test_began_paper_generator_has_the_decoders_architecture():

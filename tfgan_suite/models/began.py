@@ -6,17 +6,18 @@ An autoencoder discriminator (as EBGAN's) with the L1 reconstruction loss L(v) =
     L_D = L(x) - k_t L(G(z_D))                          for the discriminator
     L_G = L(G(z_G))                                     for the generator
     k_{t+1} = k_t + lambda_k (gamma L(x) - L(G(z_G)))   each step, k_0 = 0, k in [0, 1]
-gamma = E[L(G(z))] / E[L(x)], the diversity ratio, 0.5 by default (the paper shows 0.3 - 0.7);
-lambda_k = 0.001; Adam with learning rate 1e-4, beta_1 = 0.5. The paper's networks
-(`networks="paper"`): code size h = 64, the generator has the decoder's architecture (sec. 3.5:
-ELU, no batch normalization; here with a tanh output, see DecoderGenerator). On MNIST they settle
-on thin "1"s (benchmarks/RESULTS.md, "BEGAN on MNIST"), so images get PyTorch-GAN's BEGAN networks
-by default (`networks="batchnorm"`, eriklindernoren/PyTorch-GAN implementations/began/began.py):
+gamma = E[L(G(z))] / E[L(x)], the diversity ratio (the paper shows 0.3 - 0.7). The paper's
+networks (`networks="paper"`): code size h = 64, the generator has the decoder's architecture
+(sec. 3.5: ELU, no batch normalization; here with a tanh output, see DecoderGenerator), trained
+with gamma = 0.5, lambda_k = 0.001 and Adam(1e-4, beta_1 = 0.5). On MNIST they settle on thin
+"1"s (benchmarks/RESULTS.md, "BEGAN on MNIST"), so images get PyTorch-GAN's BEGAN recipe by
+default (`networks="batchnorm"`, eriklindernoren/PyTorch-GAN implementations/began/began.py):
 a generator of upsampling 3x3 convolutions with batch norm, and an autoencoder of one stride-2
 convolution around a 32-unit fully connected code with batch norm, which couples the examples of
-a batch (here with batch norm's usual eps, not the recipe's 0.8: see networks/autoencoder.py).
-That recipe trains them with gamma = 0.75, lambda_k = 0.001 and Adam(2e-4, beta_1 = 0.5), and
-learns every digit (tests/test_loss_family_mnist.py). The convergence measure (sec. 3.4.1)
+a batch (here with batch norm's usual eps, not the recipe's 0.8: see networks/autoencoder.py),
+trained with that recipe's gamma = 0.75, lambda_k = 0.001 and Adam(2e-4, beta_1 = 0.5); it
+learns every digit (tests/test_loss_family_mnist.py). Points take MLPs and the paper's settings.
+The convergence measure (sec. 3.4.1)
     M_global = L(x) + |gamma L(x) - L(G(z_G))|
 is logged as `convergence`, and k_t as `k_t`. The paper halves the learning rate when M_global
 stalls (sec. 4.1): both rates are halved when an epoch's mean M_global has not fallen for
@@ -95,25 +96,28 @@ class ReduceLearningRatesOnPlateau(keras.callbacks.Callback):
 
 @register_variant("began")
 class BEGAN(LatentGAN):
-    OPTIONS = (Option("gamma", float, 0.5, "The diversity ratio E[L(G(z))] / E[L(x)] the balance "
-                      "k_t aims at, in (0, 1] (the paper shows 0.3 to 0.7; PyTorch-GAN's MNIST "
-                      "recipe and the quality test take 0.75 with Adam(2e-4, beta_1 0.5))."),
+    OPTIONS = (Option("gamma", float, None, "The diversity ratio E[L(G(z))] / E[L(x)] the balance "
+                      "k_t aims at, in (0, 1] (the paper shows 0.3 to 0.7; null: 0.75 with the "
+                      "batchnorm networks, as their recipe, the paper's 0.5 otherwise)."),
                Option("k_learning_rate", float, 0.001, "The step lambda_k of the balance k_t "
                       "(0.001 in the paper)."),
                Option("stall_patience", int, 2, "Epochs without a fall of M_global before both "
                       "learning rates are halved; the paper gives no number (null: never).",
                       nullable=True),
-               Option("networks", str, "batchnorm", "For images: PyTorch-GAN's networks with batch "
-                      "norm in G and in the autoencoder's code layers (they learn every MNIST "
-                      "digit) or the paper's ELU decoder-style ones (they settle on thin 1s on "
-                      "MNIST). Points take MLPs with either.", choices=("batchnorm", "paper")))
+               Option("networks", str, "batchnorm", "For images: PyTorch-GAN's recipe (batch norm "
+                      "in G and in the autoencoder's code layers, Adam(2e-4, beta_1 0.5); learns "
+                      "every MNIST digit) or the paper's (ELU decoder-style networks, Adam(1e-4, "
+                      "beta_1 0.5); thin 1s on MNIST). Points: MLPs, the paper's rate.",
+                      choices=("batchnorm", "paper")))
 
     discriminator_kind = "autoencoder"
     extra_metrics = ("k_t", "convergence")
 
-    def __init__(self, generator, discriminator, latent_dim, gamma=0.5, k_learning_rate=0.001,
+    def __init__(self, generator, discriminator, latent_dim, gamma=None, k_learning_rate=0.001,
                  stall_patience=2, **kwargs):
         super().__init__(generator, discriminator, latent_dim, **kwargs)
+        if gamma is None:
+            gamma = 0.75 if self.has_recipe_networks else 0.5
         if not 0 < gamma <= 1:
             raise ValueError(f"gamma must be in (0, 1]; got {gamma}.")
         if stall_patience is not None and int(stall_patience) < 1:
@@ -152,8 +156,13 @@ class BEGAN(LatentGAN):
             return []
         return [ReduceLearningRatesOnPlateau("convergence", 0.5, self.stall_patience)]
 
+    @property
+    def has_recipe_networks(self):
+        """Whether G is PyTorch-GAN's, so that its recipe's gamma and learning rate apply."""
+        return isinstance(self.generator, BatchNormUpsamplingGenerator)
+
     def paper_optimizer(self):
-        return keras.optimizers.Adam(1e-4, beta_1=0.5)
+        return keras.optimizers.Adam(2e-4 if self.has_recipe_networks else 1e-4, beta_1=0.5)
 
     def reconstruction_loss(self, images):
         """L(v) = |v - D(v)|, per example."""
