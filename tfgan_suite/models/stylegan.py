@@ -63,7 +63,9 @@ R1_INTERVAL = 16
 class StyleGAN(LatentGAN):
     OPTIONS = (LATENT_DIM.changed(64, "Size of z and w (512 in the paper, 64 for 28-32 px)."),
                WIDTH.changed(64, "Channels of every layer (the paper's 512, scaled down for 28-32 "
-                                 "px)."),
+                                 "px). At 16 on MNIST the paper's rates hop from digit to digit in "
+                                 "short runs; train with --learning-rate-scale 0.2 there, as the "
+                                 "quality test does."),
                Option("mapping_layers", int, 2, "Layers of the mapping network (8 in the paper, 2 "
                       "in its CIFAR-10 configuration)."),
                EMA_DECAY.changed(0.999, "Decay of the moving average of G that serves (null: the "
