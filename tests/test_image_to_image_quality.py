@@ -1,19 +1,19 @@
-"""CycleGAN's quality bar on the embedded MNIST style pair, trained by `tfgan_suite.training.train`
-as the CLI does (two epochs of 150 steps of 16, width 16; the second a `--resume` of the first):
-content kept (the shipped MNIST classifier's accuracy on translations), style changed (error
-against the known style map, well below the untrained model's), cycle-consistent, history pool
-carried over by the resume, and a (input, translation, reconstruction) grid per epoch.
-
-Measured, this test: class accuracy 0.98 (A -> B -> inverse) and 0.98 (B -> A); error vs truth
-0.088 / 0.107, the untrained model's 0.61 / 0.85 (7.0x, 7.9x); cycle L1 0.071 / 0.073, the
-untrained model's 0.85 / 0.61. An untrained model scores about 0.1 accuracy and fails every bar.
-
-pix2pix (on paired digits), DiscoGAN and DualGAN (unpaired) train the same way for one epoch and
-are held to `StylePairBar`: in each direction the digit kept (the classifier's accuracy) AND the
+"""The image-to-image variants' quality bar on the embedded MNIST style pair, `StylePairBar`: in
+each direction the digit kept (the shipped MNIST classifier's accuracy on translations) AND the
 style made (the error against the true translation well below that of the constant mean image).
 Both are needed: the identity map keeps the B -> A digit, and the mean image is nearer the truth
 than an untrained model, but neither passes both. Each test shows the untrained model, the
 identity and the mean image failing.
+
+CycleGAN trains by `tfgan_suite.training.train` as the CLI does (two epochs of 150 steps of 16,
+width 16; the second a `--resume` of the first) and is also held to its cycle (L1 well below
+the untrained model's), its history pool carried over by the resume and a (input, translation,
+reconstruction) grid per epoch. Measured in two runs of this test: class accuracy 0.97-0.98
+(A -> B -> inverse) and 0.98 (B -> A); error vs truth 0.088-0.091 / 0.107-0.122 (the bar, 0.75 x
+the mean image's: 0.157 / 0.230; untrained 0.61 / 0.85); cycle L1 0.071-0.078 / 0.073-0.077,
+the untrained model's 0.85 / 0.61.
+
+pix2pix (on paired digits), DiscoGAN and DualGAN (unpaired) train the same way for one epoch.
 """
 
 import functools
@@ -42,8 +42,8 @@ class PoolAtStart(keras.callbacks.Callback):
 @pytest.mark.quality(variant="cyclegan")
 def test_cyclegan_translates_the_style_pair_keeping_the_digit(tmp_path):
     keras.utils.set_random_seed(1)
-    untrained = style_pair_scores(tfgan_suite.build_model(
-        "cyclegan", image_shape=(28, 28, 1), image_shape_b=(28, 28, 3), width=16))
+    untrained = tfgan_suite.build_model("cyclegan", image_shape=(28, 28, 1),
+                                        image_shape_b=(28, 28, 3), width=16)
     first = train("cyclegan", epochs=1, out=tmp_path / "run", **RUN)
     pools_after_first = {domain: pool.images.numpy().copy() for domain, pool in first.pools.items()}
     at_resume = PoolAtStart()
@@ -54,13 +54,10 @@ def test_cyclegan_translates_the_style_pair_keeping_the_digit(tmp_path):
         np.testing.assert_array_equal(at_resume.pools[domain][1], images)
     assert int(model.steps_taken) == 300
 
-    scores = style_pair_scores(model)
-    print({"untrained": untrained, "trained": scores})
+    scores = StylePairBar().check(model, untrained)
     for direction in ("a2b", "b2a"):
-        assert scores[f"class_accuracy_{direction}"] >= 0.90
-        assert scores[f"error_vs_truth_{direction}"] * 2.5 < untrained[f"error_vs_truth_{direction}"]
-        assert scores[f"cycle_l1_{direction}"] * 4 < untrained[f"cycle_l1_{direction}"]
-    assert untrained["class_accuracy_a2b"] < 0.5 and untrained["class_accuracy_b2a"] < 0.5
+        cycle = f"cycle_l1_{direction}"
+        assert scores["trained"][cycle] * 4 < scores["untrained"][cycle], scores
     assert sorted(p.name for p in (tmp_path / "run" / "samples").iterdir()) == [
         "epoch_001.png", "epoch_002.png"]
 
@@ -110,7 +107,8 @@ class StylePairBar:
         return missed
 
     def check(self, trained, untrained):
-        """Score the trained and untrained models, print the figures, assert the bar."""
+        """Score the trained and untrained models, print the figures, assert the bar; returns
+        {"trained", "untrained", "identity", "mean image": their scores}."""
         scores = {"trained": style_pair_scores(trained), "untrained": style_pair_scores(untrained),
                   **fixed_translator_scores()}
         print({name: {key: round(value, 3) for key, value in figures.items()}
@@ -118,6 +116,7 @@ class StylePairBar:
         assert not self.failures(scores["trained"]), self.failures(scores["trained"])
         for name in ("untrained", "identity", "mean image"):
             assert self.failures(scores[name]), f"the {name} passes the bar: {scores[name]}"
+        return scores
 
 
 # One epoch of `steps` batches of 16 at width 16 per variant, with its `options` and the paper's
